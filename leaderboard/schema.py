@@ -1,0 +1,312 @@
+"""Board schemas: each board's benchmarks, aggregate rule and metadata, kept as data.
+
+A board schema is one YAML file (see `data/boards/`). `parse_board_schema`
+checks it and reports every problem at once in a `SchemaError`, so a maintainer
+fixes a schema in one pass instead of one error per run.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+logger = logging.getLogger(__name__)
+
+AGGREGATE_RULES = ("mean", "weighted_mean", "category_mean", "none")
+
+# Every metadata column a board may declare. Boards list the subset they have;
+# the loaders and filters only ever look for these names.
+METADATA_COLUMNS = {
+    "params_b": "number",
+    "model_type": "text",
+    "precision": "text",
+    "revision": "text",
+    "license": "text",
+    "organization": "text",
+    "architecture": "text",
+    "upload_date": "date",
+    "submission_date": "date",
+    "release_date": "date",
+    "base_model": "text",
+    "merged": "bool",
+    "moe": "bool",
+    "flagged": "bool",
+    "flag_url": "text",
+    "official_provider": "bool",
+    "available_on_hub": "bool",
+    "chat_template": "bool",
+    "votes": "number",
+}
+
+_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.\-/]*$")
+
+
+class SchemaError(ValueError):
+    """A board schema is invalid; `problems` lists every reason, each naming the field."""
+
+    def __init__(self, source: str, problems: list[str]):
+        self.source = source
+        self.problems = problems
+        super().__init__(f"invalid board schema {source}: " + "; ".join(problems))
+
+
+@dataclass(frozen=True)
+class ScoreScale:
+    """How one kind of score (displayed or raw) is measured.
+
+    `valid_range` bounds every accepted value; `chance` is the score of random
+    guessing and `ceiling` the best possible score, each None where undefined
+    (Elo, minutes).
+    """
+
+    unit: str
+    scale: str
+    valid_range: tuple[float, float] | None
+    chance: float | None = None
+    ceiling: float | None = None
+
+
+@dataclass(frozen=True)
+class SourceKey:
+    """Where a benchmark's score sits in a leaderboard-template results JSON.
+
+    The value is `results[task][metric] * multiplier`.
+    """
+
+    task: str
+    metric: str
+    multiplier: float = 1.0
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    """One scored column of a board. `weight` is used by the `weighted_mean` rule."""
+
+    id: str
+    name: str
+    higher_is_better: bool
+    scale: ScoreScale
+    category: str = ""
+    description: str = ""
+    items: int | None = None
+    weight: float = 1.0
+    composite: bool = False
+    raw: ScoreScale | None = None
+    source_key: SourceKey | None = None
+
+
+@dataclass(frozen=True)
+class BoardSchema:
+    """A board: its provenance, benchmarks, aggregate rule and metadata columns."""
+
+    id: str
+    title: str
+    description: str
+    citation: str
+    source: str
+    license: str
+    model_key: str
+    aggregate: str
+    benchmarks: tuple[Benchmark, ...]
+    metadata: tuple[str, ...] = ()
+    aggregate_label: str = "Average"
+    time_axes: tuple[str, ...] = ()
+    is_default: bool = False
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def benchmark_ids(self) -> list[str]:
+        return [b.id for b in self.benchmarks]
+
+    def benchmark(self, benchmark_id: str) -> Benchmark:
+        for bench in self.benchmarks:
+            if bench.id == benchmark_id:
+                return bench
+        raise KeyError(f"board {self.id} has no benchmark {benchmark_id!r}")
+
+    @property
+    def has_raw_scores(self) -> bool:
+        return any(b.raw is not None for b in self.benchmarks)
+
+
+def _number(value, where: str, problems: list[str]) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        problems.append(f"{where}: expected a number, got {value!r}")
+        return None
+    return float(value)
+
+
+def _parse_scale(raw: dict, where: str, problems: list[str]) -> ScoreScale | None:
+    if not isinstance(raw, dict):
+        problems.append(f"{where}: expected a mapping, got {raw!r}")
+        return None
+
+    valid_range = raw.get("range")
+    bounds = None
+    if valid_range is not None:
+        if not (isinstance(valid_range, list) and len(valid_range) == 2):
+            problems.append(f"{where}.range: expected [low, high], got {valid_range!r}")
+        else:
+            low = _number(valid_range[0], f"{where}.range[0]", problems)
+            high = _number(valid_range[1], f"{where}.range[1]", problems)
+            if low is not None and high is not None:
+                if low >= high:
+                    problems.append(f"{where}.range: low {low} is not below high {high}")
+                bounds = (low, high)
+
+    chance = _number(raw.get("chance"), f"{where}.chance", problems)
+    ceiling = _number(raw.get("ceiling"), f"{where}.ceiling", problems)
+    if chance is not None and ceiling is not None and chance == ceiling:
+        problems.append(f"{where}: chance and ceiling are both {chance}")
+    for name, value in (("chance", chance), ("ceiling", ceiling)):
+        if value is not None and bounds is not None and not bounds[0] <= value <= bounds[1]:
+            problems.append(f"{where}.{name} {value} lies outside the range {list(bounds)}")
+
+    return ScoreScale(
+        unit=str(raw.get("unit", "")),
+        scale=str(raw.get("scale", "")),
+        valid_range=bounds,
+        chance=chance,
+        ceiling=ceiling,
+    )
+
+
+def _parse_benchmark(raw: dict, index: int, problems: list[str]) -> Benchmark | None:
+    where = f"benchmarks[{index}]"
+    if not isinstance(raw, dict):
+        problems.append(f"{where}: expected a mapping, got {raw!r}")
+        return None
+
+    bench_id = raw.get("id")
+    if not isinstance(bench_id, str) or not _ID_PATTERN.match(bench_id):
+        problems.append(f"{where}.id: {bench_id!r} must be lowercase ASCII letters, digits, '_', '-', '.' or '/'")
+        return None
+    where = f"benchmarks[{bench_id}]"
+
+    higher = raw.get("higher_is_better")
+    if not isinstance(higher, bool):
+        problems.append(f"{where}.higher_is_better: expected true or false, got {higher!r}")
+
+    scale = _parse_scale(raw, where, problems)
+    raw_scale = _parse_scale(raw["raw"], f"{where}.raw", problems) if "raw" in raw else None
+
+    items = raw.get("items")
+    if items is not None and (isinstance(items, bool) or not isinstance(items, int) or items <= 0):
+        problems.append(f"{where}.items: expected a positive integer, got {items!r}")
+        items = None
+
+    weight = _number(raw.get("weight", 1.0), f"{where}.weight", problems)
+    if weight is not None and weight <= 0:
+        problems.append(f"{where}.weight: must be positive, got {weight}")
+
+    source_key = None
+    if "source_key" in raw:
+        key = raw["source_key"]
+        if not (isinstance(key, dict) and isinstance(key.get("task"), str) and isinstance(key.get("metric"), str)):
+            problems.append(f"{where}.source_key: expected task and metric strings, got {key!r}")
+        else:
+            multiplier = _number(key.get("multiplier", 1.0), f"{where}.source_key.multiplier", problems)
+            source_key = SourceKey(key["task"], key["metric"], multiplier or 1.0)
+
+    if scale is None or not isinstance(higher, bool):
+        return None
+    return Benchmark(
+        id=bench_id,
+        name=str(raw.get("name", bench_id)),
+        higher_is_better=higher,
+        scale=scale,
+        category=str(raw.get("category", "")),
+        description=str(raw.get("description", "")).strip(),
+        items=items,
+        weight=weight or 1.0,
+        composite=bool(raw.get("composite", False)),
+        raw=raw_scale,
+        source_key=source_key,
+    )
+
+
+def parse_board_schema(raw: dict, source: str = "<schema>") -> BoardSchema:
+    """Validate a schema mapping and build a `BoardSchema`.
+
+    Raises `SchemaError` listing every problem found, not only the first.
+    """
+    problems: list[str] = []
+    if not isinstance(raw, dict):
+        raise SchemaError(source, [f"expected a mapping at the top level, got {type(raw).__name__}"])
+
+    for key in ("id", "title", "description", "citation", "source", "license", "model_key"):
+        if not isinstance(raw.get(key), str) or not raw.get(key).strip():
+            problems.append(f"{key}: missing or empty")
+    board_id = raw.get("id")
+    if isinstance(board_id, str) and not _ID_PATTERN.match(board_id):
+        problems.append(f"id: {board_id!r} must be lowercase ASCII letters, digits, '_', '-' or '.'")
+
+    aggregate = raw.get("aggregate", {})
+    rule = aggregate.get("rule") if isinstance(aggregate, dict) else None
+    if rule not in AGGREGATE_RULES:
+        problems.append(f"aggregate.rule: {rule!r} is not one of {', '.join(AGGREGATE_RULES)}")
+
+    benchmarks = []
+    raw_benchmarks = raw.get("benchmarks")
+    if not isinstance(raw_benchmarks, list) or not raw_benchmarks:
+        problems.append("benchmarks: expected a non-empty list")
+        raw_benchmarks = []
+    for index, item in enumerate(raw_benchmarks):
+        bench = _parse_benchmark(item, index, problems)
+        if bench is not None:
+            benchmarks.append(bench)
+    ids = [b.id for b in benchmarks]
+    for duplicate in sorted({i for i in ids if ids.count(i) > 1}):
+        problems.append(f"benchmarks: id {duplicate!r} is declared more than once")
+    if rule == "category_mean" and any(not b.category for b in benchmarks):
+        problems.append("aggregate.rule category_mean needs a category on every benchmark")
+
+    metadata = raw.get("metadata", [])
+    if not isinstance(metadata, list):
+        problems.append(f"metadata: expected a list, got {metadata!r}")
+        metadata = []
+    for column in metadata:
+        if column not in METADATA_COLUMNS:
+            problems.append(f"metadata: unknown column {column!r}; known columns are {', '.join(METADATA_COLUMNS)}")
+
+    time_axes = raw.get("time_axes", [])
+    for axis in time_axes:
+        if axis != "snapshot" and METADATA_COLUMNS.get(axis) != "date":
+            problems.append(f"time_axes: {axis!r} is neither 'snapshot' nor a date metadata column")
+
+    if problems:
+        raise SchemaError(source, problems)
+
+    return BoardSchema(
+        id=board_id,
+        title=raw["title"].strip(),
+        description=raw["description"].strip(),
+        citation=raw["citation"].strip(),
+        source=raw["source"].strip(),
+        license=raw["license"].strip(),
+        model_key=raw["model_key"].strip(),
+        aggregate=rule,
+        aggregate_label=str(aggregate.get("label", "Average")),
+        benchmarks=tuple(benchmarks),
+        metadata=tuple(metadata),
+        time_axes=tuple(time_axes),
+        is_default=bool(raw.get("default", False)),
+        notes=tuple(str(n).strip() for n in raw.get("notes", [])),
+    )
+
+
+def load_board_schema(path: Path) -> BoardSchema:
+    """Read and validate one board schema file (YAML)."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise SchemaError(str(path), [f"not valid YAML: {exc}"]) from exc
+    schema = parse_board_schema(raw, source=str(path))
+    logger.info("loaded board schema %s from %s (%d benchmarks)", schema.id, path, len(schema.benchmarks))
+    return schema

@@ -1,0 +1,58 @@
+"""View state of each tab, as small typed objects.
+
+Each tab's state is a frozen dataclass of plain values (no DataFrames), so it
+can be kept in `gr.State`, used as a cache key and, later, encoded in a URL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+AGGREGATE_COLUMN = "aggregate"
+
+
+@dataclass(frozen=True)
+class LeaderboardView:
+    """What the Leaderboard tab shows.
+
+    `snapshot` None means the board's latest snapshot. `columns` lists the
+    benchmark ids shown, empty for all. `sort_by` is a benchmark id,
+    `AGGREGATE_COLUMN` or a metadata column; missing values sort last in both
+    directions. `params_min` / `params_max` are billions of parameters; models
+    of unknown size are kept only when `include_unknown_size` is set.
+    """
+
+    board: str
+    snapshot: str | None = None
+    search: str = ""
+    model_types: tuple[str, ...] = ()
+    precisions: tuple[str, ...] = ()
+    licenses: tuple[str, ...] = ()
+    params_min: float | None = None
+    params_max: float | None = None
+    include_unknown_size: bool = True
+    official_only: bool = False
+    hub_only: bool = False
+    hide_flagged: bool = False
+    hide_merged: bool = False
+    hide_moe: bool = False
+    best_variant: bool = False
+    raw_scores: bool = False
+    partial_aggregate: bool = False
+    columns: tuple[str, ...] = ()
+    show_ranks: bool = False
+    sort_by: str = AGGREGATE_COLUMN
+    sort_descending: bool = True
+    page: int = 1
+    page_size: int = DEFAULT_PAGE_SIZE
+
+
+@dataclass(frozen=True)
+class CompareView:
+    """What the Compare tab shows: 2 to 8 model keys of one board snapshot."""
+
+    board: str
+    snapshot: str | None = None
+    models: tuple[str, ...] = ()
