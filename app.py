@@ -1,0 +1,32 @@
+"""Entry point: read settings, load data, build the Blocks and launch."""
+
+from __future__ import annotations
+
+import logging
+
+from leaderboard.refresh import build_data_holder
+from leaderboard.service import LeaderboardService
+from leaderboard.settings import load_settings
+from leaderboard.ui.blocks import build_demo, launch_assets, warm_caches
+
+
+def main() -> None:
+    settings = load_settings()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger(__name__).info("starting with %r", settings)
+
+    holder = build_data_holder(settings)
+    service = LeaderboardService(holder)
+    warm_caches(service)
+    demo = build_demo(service, page_size=settings.page_size, refresh_minutes=settings.refresh_minutes)
+    demo.queue(default_concurrency_limit=8)
+    demo.launch(
+        server_name=settings.server_name,
+        server_port=settings.server_port,
+        ssr_mode=False,
+        **launch_assets(),
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,170 @@
+"""Glue between the loaded data and the tabs, with no Gradio in it.
+
+`LeaderboardService` answers "what does this view show" for the UI and for
+tests: it checks a view against the loaded data, looks up the cached
+leaderboard frame for (board, data revision, snapshot, score kind, aggregate
+mode), then filters, sorts, pages and renders it.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import tempfile
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pandas as pd
+
+from leaderboard.cache import LRUCache
+from leaderboard.filters import apply_view, page_rows
+from leaderboard.render import RenderedTable, export_frame, render_page
+from leaderboard.state import AGGREGATE_COLUMN, MAX_PAGE_SIZE, LeaderboardView
+from leaderboard.store import BoardData, Dataset
+from leaderboard.table import leaderboard_frame
+
+logger = logging.getLogger(__name__)
+
+FILTER_COLUMNS = {
+    "model_types": "model_type",
+    "precisions": "precision",
+    "licenses": "license",
+}
+
+
+@dataclass(frozen=True)
+class TablePage:
+    """One rendered page of the leaderboard and the facts the UI shows around it.
+
+    `model_keys` are the keys of the rows on this page, in display order, so a
+    row click is resolved by key and never by values read back from the table.
+    """
+
+    view: LeaderboardView
+    table: RenderedTable
+    model_keys: tuple[str, ...]
+    page: int
+    pages: int
+    total: int
+    board_total: int
+    notices: tuple[str, ...]
+
+
+class LeaderboardService:
+    """Views over the dataset held by `holder` (an object with a `dataset` attribute)."""
+
+    def __init__(self, holder, cache: LRUCache | None = None):
+        self.holder = holder
+        self.cache = cache or LRUCache(max_entries=48)
+
+    @property
+    def dataset(self) -> Dataset:
+        return self.holder.dataset
+
+    def board(self, board_id: str) -> BoardData:
+        return self.dataset.boards[board_id]
+
+    def frame(self, board_id: str, snapshot: str | None, raw: bool, partial: bool) -> pd.DataFrame:
+        """Return the full leaderboard frame of one board snapshot, cached per data revision."""
+        dataset = self.dataset
+        board = dataset.boards[board_id]
+        snapshot = snapshot or board.latest_snapshot
+        raw = raw and board.schema.has_raw_scores
+        key = ("frame", board_id, dataset.revision, snapshot, raw, partial)
+        return self.cache.get_or_compute(key, lambda: leaderboard_frame(board, snapshot, raw, partial))
+
+    def check_view(self, view: LeaderboardView) -> tuple[LeaderboardView, list[str]]:
+        """Replace values of `view` that the loaded data does not have, with a notice for each.
+
+        Unknown boards fall back to the default board, unknown snapshots to the
+        latest one, unknown benchmark columns and sort keys are dropped. Nothing
+        here raises: a stale link still opens a working view.
+        """
+        notices: list[str] = []
+        dataset = self.dataset
+
+        if view.board not in dataset.boards:
+            notices.append(f"Board '{view.board}' is not in the loaded data; showing '{dataset.default_board}' instead.")
+            view = LeaderboardView(board=dataset.default_board)
+        board = dataset.boards[view.board]
+
+        if view.snapshot is not None and view.snapshot not in board.snapshots:
+            notices.append(f"Snapshot '{view.snapshot}' does not exist for this board; showing the latest ({board.latest_snapshot}).")
+            view = replace(view, snapshot=None)
+
+        known = set(board.schema.benchmark_ids)
+        dropped = [c for c in view.columns if c not in known]
+        if dropped:
+            notices.append(f"Unknown benchmark columns ignored: {', '.join(dropped)}.")
+            view = replace(view, columns=tuple(c for c in view.columns if c in known))
+
+        sortable = known | {AGGREGATE_COLUMN, "model_id"} | set(board.schema.metadata)
+        if view.sort_by not in sortable:
+            notices.append(f"Cannot sort by '{view.sort_by}'; sorting by the default column instead.")
+            view = replace(view, sort_by=self.default_sort(board))
+        if view.sort_by == AGGREGATE_COLUMN and board.schema.aggregate == "none":
+            view = replace(view, sort_by=self.default_sort(board))
+
+        page_size = min(max(int(view.page_size), 1), MAX_PAGE_SIZE)
+        if page_size != view.page_size:
+            view = replace(view, page_size=page_size)
+        return view, notices
+
+    @staticmethod
+    def default_sort(board: BoardData) -> str:
+        """Sort by the aggregate where the board has one, else by its first benchmark."""
+        if board.schema.aggregate != "none":
+            return AGGREGATE_COLUMN
+        return board.schema.benchmark_ids[0]
+
+    def filtered(self, view: LeaderboardView) -> pd.DataFrame:
+        """Return every row of the view after search, filters and sort, before paging."""
+        board = self.board(view.board)
+        frame = self.frame(view.board, view.snapshot, view.raw_scores, view.partial_aggregate)
+        return apply_view(frame, view, board.schema)
+
+    def table_page(self, view: LeaderboardView) -> TablePage:
+        """Check the view, then filter, sort, page and render it."""
+        view, notices = self.check_view(view)
+        board = self.board(view.board)
+        frame = self.frame(view.board, view.snapshot, view.raw_scores, view.partial_aggregate)
+        rows = apply_view(frame, view, board.schema)
+        page = page_rows(rows, view.page, view.page_size)
+        view = replace(view, page=page.page)
+        rendered = render_page(page.rows, board.schema, view)
+        return TablePage(
+            view=view,
+            table=rendered,
+            model_keys=tuple(page.rows["model_key"].tolist()),
+            page=page.page,
+            pages=page.pages,
+            total=page.total,
+            board_total=len(frame),
+            notices=tuple(notices),
+        )
+
+    def export_csv(self, view: LeaderboardView, directory: Path | None = None) -> Path:
+        """Write every row of the view (not only the page) to a CSV file that is safe in spreadsheets."""
+        view, _ = self.check_view(view)
+        board = self.board(view.board)
+        rows = self.filtered(view)
+        table = export_frame(rows, board.schema)
+
+        directory = Path(directory or tempfile.mkdtemp(prefix="goodhart-export-"))
+        snapshot = view.snapshot or board.latest_snapshot or "latest"
+        path = directory / f"{view.board}_{snapshot}_{self.dataset.revision}.csv"
+        table.to_csv(path, index=False, quoting=csv.QUOTE_NONNUMERIC)
+        logger.info("exported %d rows of board %s to %s", len(table), view.board, path)
+        return path
+
+    def filter_choices(self, board_id: str) -> dict[str, list[str]]:
+        """Return the distinct values of each text filter column the board has, sorted."""
+        board = self.board(board_id)
+        choices: dict[str, list[str]] = {}
+        for field_name, column in FILTER_COLUMNS.items():
+            if column in board.models.columns and column in board.schema.metadata:
+                values = board.models[column].dropna().astype(str)
+                choices[field_name] = sorted(v for v in values.unique() if v.strip())
+            else:
+                choices[field_name] = []
+        return choices
