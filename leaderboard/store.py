@@ -105,7 +105,8 @@ def validate_results(results: pd.DataFrame, schema: BoardSchema, file: str) -> t
     Returns the rows that pass, with numeric dtypes, and one note per rejected
     row or column. A score that is missing, not a number, infinite or outside
     the benchmark's valid range is rejected (the row is dropped, so the cell
-    stays missing and is never replaced by 0). A published 0 inside the range
+    stays missing and is never replaced by 0). A row with only a raw score
+    (`score_raw`) is kept with `score` missing. A published 0 inside the range
     is kept. Duplicate (model_key, snapshot, benchmark) rows keep the first.
     """
     notes: list[DataNote] = []
@@ -152,20 +153,23 @@ def validate_results(results: pd.DataFrame, schema: BoardSchema, file: str) -> t
             notes.append(make_note(board, file, reason, row=int(row) + 1, column=column, value=original.at[row]))
         frame[column] = numeric
 
-    missing_score = frame["score"].isna()
+    # A row needs a displayed score or, on boards that publish both, a raw one:
+    # a results file may carry only the raw value (see `template_format`).
+    missing_score = frame["score"].isna() & frame["score_raw"].isna()
     keep &= ~missing_score
 
-    ranges = {b.id: b.scale.valid_range for b in schema.benchmarks}
-    low = frame["benchmark"].map(lambda b: (ranges.get(b) or (-np.inf, np.inf))[0]).astype("float64")
-    high = frame["benchmark"].map(lambda b: (ranges.get(b) or (-np.inf, np.inf))[1]).astype("float64")
-    out_of_range = keep & ((frame["score"] < low) | (frame["score"] > high))
-    for row in frame.index[out_of_range]:
-        notes.append(make_note(
-            board, file,
-            f"score outside the valid range [{low[row]:g}, {high[row]:g}] of {frame.at[row, 'benchmark']}; row skipped",
-            row=int(row) + 1, column="score", value=frame.at[row, "score"],
-        ))
-    keep &= ~out_of_range
+    for column, scale_of in (("score", lambda b: b.scale), ("score_raw", lambda b: b.raw)):
+        ranges = {b.id: scale_of(b).valid_range for b in schema.benchmarks if scale_of(b) is not None}
+        low = frame["benchmark"].map(lambda b: (ranges.get(b) or (-np.inf, np.inf))[0]).astype("float64")
+        high = frame["benchmark"].map(lambda b: (ranges.get(b) or (-np.inf, np.inf))[1]).astype("float64")
+        out_of_range = keep & ((frame[column] < low) | (frame[column] > high))
+        for row in frame.index[out_of_range]:
+            notes.append(make_note(
+                board, file,
+                f"{column} outside the valid range [{low[row]:g}, {high[row]:g}] of {frame.at[row, 'benchmark']}; row skipped",
+                row=int(row) + 1, column=column, value=frame.at[row, column],
+            ))
+        keep &= ~out_of_range
 
     frame["n_samples"] = pd.to_numeric(frame["n_samples"], errors="coerce").astype("Int64")
     frame = frame[keep]

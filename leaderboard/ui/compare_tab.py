@@ -8,7 +8,7 @@ import logging
 import pandas as pd
 
 from leaderboard.charts import grouped_bars, radar_chart
-from leaderboard.compare import normalized, rank_table, strengths_weaknesses
+from leaderboard.compare import normalization_bounds, normalized, rank_table, strengths_weaknesses
 from leaderboard.filters import search_mask
 from leaderboard.service import LeaderboardService
 from leaderboard.state import CompareView
@@ -69,24 +69,58 @@ def compare_outputs(service: LeaderboardService, view: CompareView):
         messages.append(f"Pick between {MIN_MODELS} and {MAX_MODELS} models to compare (now {len(keys)}).")
         return None, None, pd.DataFrame(), "", "\n\n".join(messages)
 
-    labels = {k: model_label(frame.set_index("model_key").loc[k].copy()) for k in keys}
-    norm = normalized(board, view.snapshot or board.latest_snapshot, keys)
-    norm_display = norm.rename(index=labels, columns={b.id: b.name for b in board.schema.benchmarks})
-    title = f"{board.schema.title}: scores between chance level (0) and ceiling (1)"
-    radar = radar_chart(norm_display, title)
-    bars = grouped_bars(norm_display, title)
+    by_key = frame.set_index("model_key")
+    labels = {k: model_label(by_key.loc[k].copy()) for k in keys}
+    snapshot = view.snapshot or board.latest_snapshot
+    names = {b.id: b.name for b in board.schema.benchmarks}
+    norm = normalized(board, snapshot, keys)
+    norm_display = norm.rename(index=labels, columns=names)
+    radar = radar_chart(norm_display, board.schema.title)
+    bars = grouped_bars(norm_display, board.schema.title)
 
-    ranks = rank_table(frame, keys, board.schema)
-    sections = []
-    for key in keys:
-        result = strengths_weaknesses(frame, key, board.schema)
-        sections.append(strengths_markdown(labels[key], result))
+    bounds = normalization_bounds(board, snapshot)
+    observed = [names.get(b, b) for b, row in bounds.iterrows()
+                if row["worst_source"] != "chance" or row["best_source"] != "ceiling"]
+    if observed:
+        messages.append("Scaled between the observed minimum and maximum of this snapshot, because the schema declares "
+                        "no chance level or ceiling: " + ", ".join(escape_markdown(n) for n in observed) + ".")
+
+    ranks = rank_display(rank_table(frame, keys, board.schema), labels, names)
+    sections = [strengths_markdown(labels[key], strengths_weaknesses(frame, key, board.schema)) for key in keys]
     return radar, bars, ranks, "\n\n".join(sections), "\n\n".join(messages)
 
 
+def rank_display(ranks: pd.DataFrame, labels: dict[str, str], names: dict[str, str]) -> pd.DataFrame:
+    """Pivot the rank table to one row per benchmark and one text column per model: `rank of n (percentile)`."""
+    if ranks.empty:
+        return pd.DataFrame()
+
+    def cell(row) -> str:
+        if pd.isna(row["rank"]):
+            return "—"
+        return f"{int(row['rank'])} of {int(row['n'])} ({row['percentile']:.0f}th pct.)"
+
+    table = ranks.assign(cell=ranks.apply(cell, axis=1))
+    wide = table.pivot(index="benchmark", columns="model_key", values="cell")
+    wide = wide.reindex(index=list(dict.fromkeys(ranks["benchmark"])), columns=list(labels))
+    wide.index = [names.get(b, b) for b in wide.index]
+    wide.columns = [labels[k] for k in wide.columns]
+    return wide.fillna("—").reset_index(names="Benchmark")
+
+
 def strengths_markdown(label: str, result) -> str:
-    """Render one model's strengths and weaknesses against its size peers as escaped Markdown."""
-    return f"**{escape_markdown(label)}**\n\n{result}"
+    """Render one model's strengths and weaknesses against its peers as escaped Markdown."""
+    lines = [f"**{escape_markdown(label)}**: {escape_markdown(result.peer_rule)}"]
+    for heading, table in (("Strengths", result.strengths), ("Weaknesses", result.weaknesses)):
+        if table.empty:
+            lines.append(f"- {heading}: none stand out.")
+            continue
+        items = []
+        for _, row in table.iterrows():
+            items.append(f"{escape_markdown(row['name'])} {row['score']:.4g} vs peer median {row['peer_median']:.4g} "
+                         f"({row['difference_sd']:+.1f} SD)")
+        lines.append(f"- {heading}: " + "; ".join(items))
+    return "\n".join(lines)
 
 
 def escape_markdown(text: str) -> str:
