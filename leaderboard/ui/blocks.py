@@ -169,8 +169,10 @@ def build_demo(service: LeaderboardService, page_size: int = 50, refresh_minutes
 
         board.input(on_board, board, board_outputs).then(on_controls, control_inputs, table_outputs).then(
             on_compare_search, [board, snapshot, compare_search, compare_models], compare_models)
+        # The search box uses .change: in Gradio 6.31 deleting text (Backspace,
+        # cut) fires no .input event, which would leave stale results on screen.
         gr.on(
-            [snapshot.input, search.input, model_types.input, precisions.input, licenses.input,
+            [snapshot.input, search.change, model_types.input, precisions.input, licenses.input,
              params_min.submit, params_max.submit, include_unknown_size.input, official_only.input, hub_only.input,
              hide_flagged.input, hide_merged.input, hide_moe.input, variant.input, score_kind.input,
              partial_aggregate.input, columns.input, show_ranks.input, sort_by.input, sort_descending.input,
@@ -183,7 +185,7 @@ def build_demo(service: LeaderboardService, page_size: int = 50, refresh_minutes
 
         compare_tab_component.select(on_compare_search, [board, snapshot, compare_search, compare_models], compare_models)
         compare_search.submit(on_compare_search, [board, snapshot, compare_search, compare_models], compare_models)
-        compare_models.input(on_compare, [board, snapshot, compare_models], compare_outputs)
+        compare_models.input(on_compare, [board, snapshot, compare_models], compare_outputs, trigger_mode="always_last")
         refresh_button.click(on_reload, None, [status, about]).then(on_board, board, board_outputs).then(
             on_controls, control_inputs, table_outputs)
 
