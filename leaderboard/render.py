@@ -1,13 +1,14 @@
 """Display and export forms of leaderboard rows; the logic frame is never modified.
 
-Display decision: the display frame contains only text. Scores are formatted to
-strings and a missing value shows as "—" ("—" cannot live in a float column,
-and gradio 6.31 shows a float NaN as "NaN" or an empty cell). Sorting happens
-on the server, on the numeric logic frame (`leaderboard.filters.sort_rows`),
-before paging. gradio 6.31's `gr.Dataframe` always lets a visitor sort the
-visible rows by clicking a header (TanStack table with `enableSorting: true`
-and no option to turn it off); that sort compares the text and only reorders
-the current page, so the UI should hide those header sort buttons.
+Display decision: scores reach `gr.Dataframe` as numbers with a separate
+display text per cell (`RenderedTable.component_value`), so a missing value
+shows as "—" while the value stays null, and numbers are formatted only for
+display. Sorting happens on the server, on the numeric logic frame
+(`leaderboard.filters.sort_rows`), before paging. gradio 6.31's
+`gr.Dataframe` always lets a visitor sort the visible rows by clicking a
+header (TanStack table with `enableSorting: true` and no option to turn it
+off); that sort only reorders the current page, so the UI hides those header
+sort buttons.
 
 Model column safety: the model column uses datatype "markdown". In gradio 6.31
 a "markdown" cell goes through the Markdown renderer with `sanitize_html` on
@@ -59,15 +60,32 @@ _SPREADSHEET_TRIGGER = re.compile(r"^\s*[=+\-@]|^[\t\r]")
 class RenderedTable:
     """Display table of one page, ready for `gr.Dataframe`.
 
-    `frame` is the display frame (text cells, columns named by `headers`),
-    `datatypes` has one gradio datatype per column in the same order, and
-    `column_help` maps a header to its hover text, "description (unit)".
+    `frame` is the text each cell shows (columns named by `headers`).
+    `values` has the same shape with the cell values: float64 (NaN when
+    missing) in score, rank and size columns, text elsewhere. `datatypes` has
+    one gradio datatype per column in the same order, and `column_help` maps a
+    header to its hover text, "description (unit)".
     """
 
     frame: pd.DataFrame
     datatypes: list[str]
     headers: list[str]
     column_help: dict[str, str]
+    values: pd.DataFrame | None = None
+
+    def component_value(self) -> dict:
+        """Return the value for `gr.Dataframe`: numeric cell values plus the text to display.
+
+        Gradio 6 shows `metadata.display_value` in place of a cell's value, so
+        score columns reach the component as numbers (its header sort compares
+        numbers, and a missing value is null, never 0 or "nan") while the cell
+        reads "—" or "61.2 (4/6)".
+        """
+        values = self.frame if self.values is None else self.values
+        data = [[None if _is_missing(v) else v for v in row] for row in values.itertuples(index=False)]
+        display = self.frame.to_numpy().tolist()
+        styling = [[""] * len(self.headers) for _ in display]
+        return {"headers": list(self.headers), "data": data, "metadata": {"display_value": display, "styling": styling}}
 
 
 def escape_markdown_text(text: str) -> str:
@@ -212,10 +230,12 @@ def render_page(rows: pd.DataFrame, schema: BoardSchema, view: LeaderboardView) 
     """
     raw = view.raw_scores and schema.has_raw_scores
     columns: list[tuple[str, list[str], str, str]] = []
+    numeric: dict[int, list] = {}
 
     if view.show_ranks:
-        values = [format_rank(v) for v in _column(rows, rank_column(AGGREGATE_COLUMN))]
-        columns.append((RANK_HEADER, values, "str", f"rank by {schema.aggregate_label} on the whole board snapshot (1 = best)"))
+        ranks = _column(rows, rank_column(AGGREGATE_COLUMN))
+        numeric[len(columns)] = ranks
+        columns.append((RANK_HEADER, [format_rank(v) for v in ranks], "number", f"rank by {schema.aggregate_label} on the whole board snapshot (1 = best)"))
 
     models = [
         model_cell(model_id, hub_id, rank, flagged)
@@ -227,30 +247,39 @@ def render_page(rows: pd.DataFrame, schema: BoardSchema, view: LeaderboardView) 
     columns.append((MODEL_HEADER, models, "markdown", "model name, linked to its Hugging Face page when it has one"))
 
     if schema.aggregate != "none":
+        numeric[len(columns)] = _column(rows, AGGREGATE_COLUMN)
         columns.append(_aggregate_column(rows, schema, raw))
 
     for bench in shown_benchmarks(rows, schema, view):
         scores = _column(rows, bench.id)
         decimals = score_decimals(_scale(bench, raw).valid_range, scores)
-        values = [format_number(v, decimals) for v in scores]
-        columns.append((benchmark_header(bench, raw), values, "str", benchmark_help(bench, raw)))
+        numeric[len(columns)] = scores
+        columns.append((benchmark_header(bench, raw), [format_number(v, decimals) for v in scores], "number", benchmark_help(bench, raw)))
         if view.show_ranks:
-            ranks = [format_rank(v) for v in _column(rows, rank_column(bench.id))]
-            columns.append((f"{bench.name} rank", ranks, "str", f"rank on {bench.name} on the whole board snapshot (1 = best)"))
+            ranks = _column(rows, rank_column(bench.id))
+            numeric[len(columns)] = ranks
+            columns.append((f"{bench.name} rank", [format_rank(v) for v in ranks], "number", f"rank on {bench.name} on the whole board snapshot (1 = best)"))
 
     for name, (header, help_text) in SHOWN_METADATA.items():
         if name in schema.metadata:
-            formatter = format_size if name == "params_b" else format_text
-            columns.append((header, [formatter(v) for v in _column(rows, name)], "str", help_text))
+            if name == "params_b":
+                numeric[len(columns)] = _column(rows, name)
+                columns.append((header, [format_size(v) for v in _column(rows, name)], "number", help_text))
+            else:
+                columns.append((header, [format_text(v) for v in _column(rows, name)], "str", help_text))
 
     headers = _unique_headers([c[0] for c in columns])
     frame = pd.DataFrame({header: values for header, (_, values, _, _) in zip(headers, columns)}, dtype="object")
     frame = frame.reindex(columns=headers)
+    values = frame.copy()
+    for position, column_values in numeric.items():
+        values[headers[position]] = pd.to_numeric(pd.Series(column_values, dtype="object"), errors="coerce").astype("float64").to_numpy()
     return RenderedTable(
         frame=frame,
         datatypes=[c[2] for c in columns],
         headers=headers,
         column_help={header: c[3] for header, c in zip(headers, columns)},
+        values=values,
     )
 
 
@@ -277,7 +306,7 @@ def _aggregate_column(rows: pd.DataFrame, schema: BoardSchema, raw: bool) -> tup
         "category_mean": "mean of the category means",
     }.get(schema.aggregate, schema.aggregate)
     help_text = f"{rule}; (k/n) marks a partial aggregate over k of n benchmarks" + (f" ({unit})" if unit else "")
-    return header, values, "str", help_text
+    return header, values, "number", help_text
 
 
 def _unique_headers(headers: list[str]) -> list[str]:

@@ -81,7 +81,7 @@ def test_render_headers_and_datatypes():
     rendered = render_page(frame, schema, view())
     assert rendered.headers == ["Model", "Average (%)", "Alpha (%)", "Beta (%)", "Arena (Elo)", "Error", "Type", "Params (B)"]
     assert list(rendered.frame.columns) == rendered.headers
-    assert rendered.datatypes == ["markdown"] + ["str"] * 7
+    assert rendered.datatypes == ["markdown"] + ["number"] * 5 + ["str", "number"]
     assert rendered.column_help["Alpha (%)"] == "Alpha accuracy (%)"
     assert rendered.column_help["Error"] == "Error (lower is better)"
 
@@ -280,3 +280,27 @@ def test_export_keeps_negative_numbers_numeric():
     frame.loc[0, "a"] = -1.5
     exported = export_frame(frame, schema)
     assert exported.loc[0, "a"] == -1.5
+
+
+def test_component_value_keeps_numbers():
+    frame, schema = make_frame()
+    rendered = render_page(frame, schema, view())
+    value = rendered.component_value()
+    column = value["headers"].index("Alpha (%)")
+    numbers = [row[column] for row in value["data"]]
+    shown = [row[column] for row in value["metadata"]["display_value"]]
+    assert all(n is None or isinstance(n, float) for n in numbers)
+    assert [s == MISSING for s in shown] == [n is None for n in numbers]
+    assert rendered.values["Alpha (%)"].dtype == "float64"
+
+
+def test_component_value_sorts_numerically():
+    frame, schema = make_frame()
+    frame.loc[frame["model_key"] == "m1", "a"] = 100.0
+    frame.loc[frame["model_key"] == "m2", "a"] = 9.5
+    rendered = render_page(frame, schema, view())
+    value = rendered.component_value()
+    column = value["headers"].index("Alpha (%)")
+    numbers = sorted(row[column] for row in value["data"] if row[column] is not None)
+    assert numbers[0] == 9.5
+    assert numbers[-1] == 100.0

@@ -56,9 +56,11 @@ def build_demo(service: LeaderboardService, page_size: int = 50, refresh_minutes
     with gr.Blocks(title="Goodhart's Law on Benchmarks") as demo:
         gr.Markdown("# Goodhart's Law on Benchmarks\nWhen a measure becomes a target, it ceases to be a good measure. "
                     "Browse benchmark results and see where single leaderboard numbers stop meaning what they claim.")
+        # Dropdowns whose choices change with the board accept any value: the
+        # service checks every value against the loaded data and says what it dropped.
         with gr.Row():
-            board = gr.Dropdown(board_choices, value=default_board, label="Board", scale=3)
-            snapshot = gr.Dropdown([], value=None, label="As of snapshot", scale=1)
+            board = gr.Dropdown(board_choices, value=default_board, label="Board", scale=3, allow_custom_value=True)
+            snapshot = gr.Dropdown([], value=None, label="As of snapshot", scale=1, allow_custom_value=True)
             refresh_button = gr.Button("Reload data", scale=0, size="sm")
         status = gr.Markdown(status_line(holder), elem_id="data-status")
 
@@ -66,14 +68,14 @@ def build_demo(service: LeaderboardService, page_size: int = 50, refresh_minutes
             with gr.Tab("Leaderboard", id="leaderboard"):
                 with gr.Row():
                     search = gr.Textbox(label="Search model ids", placeholder="Case-insensitive text; separate several terms with ;", scale=3)
-                    sort_by = gr.Dropdown([], label="Sort by", scale=1)
+                    sort_by = gr.Dropdown([], label="Sort by", scale=1, allow_custom_value=True)
                     sort_descending = gr.Checkbox(True, label="Descending", scale=0)
                 with gr.Accordion("Filters and columns", open=False):
                     with gr.Row():
                         model_types = gr.CheckboxGroup([], label="Model type")
                         precisions = gr.CheckboxGroup([], label="Precision")
                     with gr.Row():
-                        licenses = gr.Dropdown([], multiselect=True, label="License")
+                        licenses = gr.Dropdown([], multiselect=True, label="License", allow_custom_value=True)
                         params_min = gr.Number(None, label="Min parameters (billions)", minimum=0)
                         params_max = gr.Number(None, label="Max parameters (billions)", minimum=0)
                         include_unknown_size = gr.Checkbox(True, label="Include models of unknown size")
@@ -109,7 +111,8 @@ def build_demo(service: LeaderboardService, page_size: int = 50, refresh_minutes
                             "and ceiling (1); where a benchmark declares neither, the observed minimum or maximum stands in.")
                 with gr.Row():
                     compare_search = gr.Textbox(label="Find models", placeholder="Text in the model id", scale=1)
-                    compare_models = gr.Dropdown([], multiselect=True, max_choices=compare_tab.MAX_MODELS, label="Models to compare", scale=3)
+                    compare_models = gr.Dropdown([], multiselect=True, max_choices=compare_tab.MAX_MODELS, label="Models to compare", scale=3,
+                                                 allow_custom_value=True)
                 compare_message = gr.Markdown("")
                 with gr.Row():
                     radar = gr.Plot(label="Radar")
@@ -167,7 +170,7 @@ def build_demo(service: LeaderboardService, page_size: int = 50, refresh_minutes
         board_outputs = [snapshot] + controls.inputs() + [notes]
         compare_outputs = [radar, bars, compare_table, strengths, compare_message]
 
-        board.input(on_board, board, board_outputs).then(on_controls, control_inputs, table_outputs).then(
+        board.input(on_board, board, board_outputs, api_name="choose_board").then(on_controls, control_inputs, table_outputs).then(
             on_compare_search, [board, snapshot, compare_search, compare_models], compare_models)
         # The search box uses .change: in Gradio 6.31 deleting text (Backspace,
         # cut) fires no .input event, which would leave stale results on screen.
@@ -178,14 +181,16 @@ def build_demo(service: LeaderboardService, page_size: int = 50, refresh_minutes
              partial_aggregate.input, columns.input, show_ranks.input, sort_by.input, sort_descending.input,
              ],
             on_controls, control_inputs, table_outputs, show_progress="hidden", trigger_mode="always_last",
+            api_name="leaderboard_table",
         )
         previous_button.click(lambda view: on_page(view, -1), view_state, table_outputs)
         next_button.click(lambda view: on_page(view, 1), view_state, table_outputs)
-        export_button.click(on_export, view_state, export_file)
+        export_button.click(on_export, view_state, export_file, api_name="export")
 
         compare_tab_component.select(on_compare_search, [board, snapshot, compare_search, compare_models], compare_models)
         compare_search.submit(on_compare_search, [board, snapshot, compare_search, compare_models], compare_models)
-        compare_models.input(on_compare, [board, snapshot, compare_models], compare_outputs, trigger_mode="always_last")
+        compare_models.input(on_compare, [board, snapshot, compare_models], compare_outputs, trigger_mode="always_last",
+                             api_name="compare")
         refresh_button.click(on_reload, None, [status, about]).then(on_board, board, board_outputs).then(
             on_controls, control_inputs, table_outputs)
 

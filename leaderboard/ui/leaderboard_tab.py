@@ -24,6 +24,8 @@ VARIANT_ALL = "All variants"
 VARIANT_BEST = "Best variant per model"
 SCORES_NORMALIZED = "Normalized"
 SCORES_RAW = "Raw"
+MODEL_COLUMN_WIDTH = "300px"
+OTHER_COLUMN_WIDTH = "96px"
 
 
 @dataclass
@@ -107,7 +109,9 @@ def column_help_html(help_by_header: dict[str, str]) -> str:
 def page_outputs(result: TablePage) -> tuple:
     """Turn a service result into values for `LeaderboardOutputs`, in field order."""
     rendered = result.table
-    table = gr.Dataframe(value=rendered.frame, datatype=rendered.datatypes)
+    # A fixed width per column keeps long model ids from pushing the scores off screen.
+    widths = [MODEL_COLUMN_WIDTH if header == "Model" else OTHER_COLUMN_WIDTH for header in rendered.headers]
+    table = gr.Dataframe(value=rendered.component_value(), datatype=rendered.datatypes, column_widths=widths)
     shown = f"{result.total:,} of {result.board_total:,} models match"
     info = f"Page **{result.page}** of **{result.pages}** · {shown}"
     notices = "\n".join(f"- {html.escape(n)}" for n in result.notices)
