@@ -18,7 +18,9 @@ def main() -> None:
     holder = build_data_holder(settings)
     service = LeaderboardService(holder)
     warm_caches(service)
-    demo = build_demo(service, page_size=settings.page_size, refresh_minutes=settings.refresh_minutes)
+    # The timer only matters for a Hub repo: the embedded files do not change while the app runs.
+    refresh_minutes = settings.refresh_minutes if settings.results_repo else 0
+    demo = build_demo(service, page_size=settings.page_size, refresh_minutes=refresh_minutes)
     demo.queue(default_concurrency_limit=8)
     demo.launch(
         server_name=settings.server_name,

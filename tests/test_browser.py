@@ -22,7 +22,7 @@ ARGS = [
 
 
 # Gradio 6.31 renders only the rows in view, as div.virtual-row elements with
-# role=gridcell cells; a hidden sizing <tbody> holds no visible rows.
+# role=gridcell cells; a hidden sizing <tbody> contains no visible rows.
 VISIBLE_ROWS = (
     "Array.from(document.querySelectorAll('#leaderboard-table .virtual-row'))"
     ".filter(r => r.offsetHeight > 0)"

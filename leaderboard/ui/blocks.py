@@ -57,7 +57,7 @@ def build_demo(service: LeaderboardService, page_size: int = 50, refresh_minutes
         gr.Markdown("# Goodhart's Law on Benchmarks\nWhen a measure becomes a target, it ceases to be a good measure. "
                     "Browse benchmark results and see where single leaderboard numbers stop meaning what they claim.")
         # Dropdowns whose choices change with the board accept any value: the
-        # service checks every value against the loaded data and says what it dropped.
+        # service checks every value against the loaded data and reports what it dropped.
         with gr.Row():
             board = gr.Dropdown(board_choices, value=default_board, label="Board", scale=3, allow_custom_value=True)
             snapshot = gr.Dropdown([], value=None, label="As of snapshot", scale=1, allow_custom_value=True)

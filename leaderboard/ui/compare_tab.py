@@ -54,7 +54,7 @@ def compare_outputs(service: LeaderboardService, view: CompareView):
     """Return (radar figure, bar figure, rank table, strengths and weaknesses markdown, message).
 
     With fewer than 2 or more than 8 models, or unknown keys, the charts stay
-    empty and the message says what to change.
+    empty and the message states what to change.
     """
     board = service.board(view.board)
     frame = service.frame(view.board, view.snapshot, raw=False, partial=True)
