@@ -167,7 +167,8 @@ def peer_models(frame: pd.DataFrame, model_key: str, size_ratio: float, min_peer
     params = others["params_b"].astype("float64")
     similar = others[(params >= low) & (params <= high)]
     if len(similar) < min_peers:
-        return others, f"all other models (only {len(similar)} have {low:.3g}B to {high:.3g}B parameters, fewer than {min_peers})"
+        count = f"{len(similar)} model has" if len(similar) == 1 else f"{len(similar)} models have"
+        return others, f"all other models, because only {count} {low:.3g}B to {high:.3g}B parameters (fewer than {min_peers})"
     return similar, f"models with {low:.3g}B to {high:.3g}B parameters"
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import logging
+import re
 import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -105,6 +106,10 @@ class LeaderboardService:
         if view.sort_by == AGGREGATE_COLUMN and board.schema.aggregate == "none":
             view = replace(view, sort_by=self.default_sort(board))
 
+        if view.params_min is not None and view.params_max is not None and view.params_min > view.params_max:
+            notices.append(f"Minimum size {view.params_min:g}B is above maximum {view.params_max:g}B; the two were swapped.")
+            view = replace(view, params_min=view.params_max, params_max=view.params_min)
+
         page_size = min(max(int(view.page_size), 1), MAX_PAGE_SIZE)
         if page_size != view.page_size:
             view = replace(view, page_size=page_size)
@@ -128,6 +133,10 @@ class LeaderboardService:
         view, notices = self.check_view(view)
         board = self.board(view.board)
         frame = self.frame(view.board, view.snapshot, view.raw_scores, view.partial_aggregate)
+        if view.sort_by in board.schema.benchmark_ids and view.sort_by not in frame.columns:
+            fallback = self.default_sort(board)
+            notices.append(f"{board.schema.benchmark(view.sort_by).name} has no scores in this snapshot; sorting by {fallback} instead.")
+            view = replace(view, sort_by=fallback)
         rows = apply_view(frame, view, board.schema)
         page = page_rows(rows, view.page, view.page_size)
         view = replace(view, page=page.page)
@@ -152,7 +161,9 @@ class LeaderboardService:
 
         directory = Path(directory or tempfile.mkdtemp(prefix="goodhart-export-"))
         snapshot = view.snapshot or board.latest_snapshot or "latest"
-        path = directory / f"{view.board}_{snapshot}_{self.dataset.revision}.csv"
+        # Board ids from a Hub repo are untrusted text: keep the file name to safe characters.
+        stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{view.board}_{snapshot}_{self.dataset.revision}")
+        path = directory / f"{stem}.csv"
         table.to_csv(path, index=False, quoting=csv.QUOTE_NONNUMERIC)
         logger.info("exported %d rows of board %s to %s", len(table), view.board, path)
         return path

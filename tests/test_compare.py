@@ -191,7 +191,7 @@ def test_strengths_fall_back_to_all_models():
     frame, schema = make_frame()
     result = strengths_weaknesses(frame, "target", schema, min_peers=6)
     assert result.n_peers == 7
-    assert result.peer_rule == "all other models (only 5 have 3.5B to 14B parameters, fewer than 6)"
+    assert result.peer_rule == "all other models, because only 5 models have 3.5B to 14B parameters (fewer than 6)"
 
 
 def test_strengths_unknown_size_uses_all_models():

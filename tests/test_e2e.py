@@ -64,7 +64,7 @@ def test_e2e_missing_scores_render_as_dash(client):
 def test_e2e_unknown_board_falls_back_with_notice(client):
     api, _ = client
     result = api.predict("no_such_board", None, *DEFAULT_CONTROLS.values(), api_name="/leaderboard_table")
-    assert "no_such_board" in result[3]
+    assert "no\\_such\\_board" in result[3]
     assert "of 2,674 models match" in result[1]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from leaderboard.store import Dataset
-from leaderboard.ui.compare_tab import escape_markdown
+from leaderboard.render import escape_markdown_text as escape_markdown
 
 ABOUT_FILE = Path(__file__).resolve().parent.parent.parent / "docs" / "about.md"
 

@@ -160,7 +160,10 @@ def build_demo(service: LeaderboardService, page_size: int = 50, refresh_minutes
 
         def on_compare_search(board_id, snapshot_value, query, keys):
             view = CompareView(board=board_id, snapshot=snapshot_value or None, models=tuple(keys or ()))
-            return gr.Dropdown(choices=compare_tab.model_choices(service, view, query or ""), value=list(keys or ()))
+            choices = compare_tab.model_choices(service, view, query or "")
+            # After a board switch, models of the previous board leave the selection.
+            offered = {key for _, key in choices}
+            return gr.Dropdown(choices=choices, value=[k for k in keys or () if k in offered])
 
         def on_reload():
             holder.refresh()

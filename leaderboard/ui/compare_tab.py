@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import logging
 
 import pandas as pd
@@ -10,6 +9,7 @@ import pandas as pd
 from leaderboard.charts import grouped_bars, radar_chart
 from leaderboard.compare import normalization_bounds, normalized, rank_table, strengths_weaknesses
 from leaderboard.filters import search_mask
+from leaderboard.render import escape_markdown_text as escape_markdown
 from leaderboard.service import LeaderboardService
 from leaderboard.state import CompareView
 
@@ -18,6 +18,17 @@ logger = logging.getLogger(__name__)
 MIN_MODELS = 2
 MAX_MODELS = 8
 MAX_CHOICES = 50
+# An empty table with named columns: gradio shows "1 2 3" as headers for a frame without columns.
+EMPTY_RANKS = pd.DataFrame(columns=["Benchmark"])
+
+
+def ordinal(number: int) -> str:
+    """Return an English ordinal: 1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st, 92nd."""
+    if 10 <= number % 100 <= 20:
+        suffix = "th"
+    else:
+        suffix = {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"
 
 
 def model_label(row: pd.Series) -> str:
@@ -34,6 +45,8 @@ def model_choices(service: LeaderboardService, view: CompareView, query: str = "
 
     The list is bounded so the page never carries every model of a large board.
     """
+    if view.board not in service.dataset.boards:
+        return []
     board = service.board(view.board)
     frame = service.frame(view.board, view.snapshot, raw=False, partial=True)
     selected = [k for k in view.models if k in set(frame["model_key"])]
@@ -56,6 +69,8 @@ def compare_outputs(service: LeaderboardService, view: CompareView):
     With fewer than 2 or more than 8 models, or unknown keys, the charts stay
     empty and the message states what to change.
     """
+    if view.board not in service.dataset.boards:
+        return None, None, EMPTY_RANKS, "", f"Board '{escape_markdown(view.board)}' is not in the loaded data; choose another board."
     board = service.board(view.board)
     frame = service.frame(view.board, view.snapshot, raw=False, partial=True)
     known = set(frame["model_key"])
@@ -64,10 +79,10 @@ def compare_outputs(service: LeaderboardService, view: CompareView):
 
     messages = []
     if unknown:
-        messages.append("Not in this board snapshot, so left out: " + ", ".join(html.escape(k) for k in unknown) + ".")
+        messages.append("Not in this board snapshot, so left out: " + ", ".join(escape_markdown(k) for k in unknown) + ".")
     if not MIN_MODELS <= len(keys) <= MAX_MODELS:
         messages.append(f"Pick between {MIN_MODELS} and {MAX_MODELS} models to compare (now {len(keys)}).")
-        return None, None, pd.DataFrame(), "", "\n\n".join(messages)
+        return None, None, EMPTY_RANKS, "", "\n\n".join(messages)
 
     by_key = frame.set_index("model_key")
     labels = {k: model_label(by_key.loc[k].copy()) for k in keys}
@@ -93,12 +108,12 @@ def compare_outputs(service: LeaderboardService, view: CompareView):
 def rank_display(ranks: pd.DataFrame, labels: dict[str, str], names: dict[str, str]) -> pd.DataFrame:
     """Pivot the rank table to one row per benchmark and one text column per model: `rank of n (percentile)`."""
     if ranks.empty:
-        return pd.DataFrame()
+        return EMPTY_RANKS
 
     def cell(row) -> str:
         if pd.isna(row["rank"]):
             return "—"
-        return f"{int(row['rank'])} of {int(row['n'])} ({row['percentile']:.0f}th pct.)"
+        return f"{int(row['rank'])} of {int(row['n'])} ({ordinal(round(row['percentile']))} percentile)"
 
     table = ranks.assign(cell=ranks.apply(cell, axis=1))
     wide = table.pivot(index="benchmark", columns="model_key", values="cell")
@@ -121,15 +136,3 @@ def strengths_markdown(label: str, result) -> str:
                          f"({row['difference_sd']:+.1f} SD)")
         lines.append(f"- {heading}: " + "; ".join(items))
     return "\n".join(lines)
-
-
-def escape_markdown(text: str) -> str:
-    """Backslash-escape every ASCII punctuation character, so Markdown renders the text literally.
-
-    CommonMark allows a backslash before any ASCII punctuation, and an escaped
-    `<` cannot open an HTML tag, so no markup or link survives.
-    """
-    return "".join("\\" + ch if ch in _PUNCTUATION else ch for ch in str(text).replace("\n", " "))
-
-
-_PUNCTUATION = set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 import gradio as gr
 
 from leaderboard.notes import notes_frame
+from leaderboard.render import escape_markdown_text
 from leaderboard.service import LeaderboardService, TablePage
 from leaderboard.state import AGGREGATE_COLUMN, LeaderboardView
 from leaderboard.store import BoardData
@@ -114,7 +115,7 @@ def page_outputs(result: TablePage) -> tuple:
     table = gr.Dataframe(value=rendered.component_value(), datatype=rendered.datatypes, column_widths=widths)
     shown = f"{result.total:,} of {result.board_total:,} models match"
     info = f"Page **{result.page}** of **{result.pages}** · {shown}"
-    notices = "\n".join(f"- {html.escape(n)}" for n in result.notices)
+    notices = "\n".join(f"- {escape_markdown_text(n)}" for n in result.notices)
     return table, info, column_help_html(rendered.column_help), notices, list(result.model_keys), result.view
 
 
