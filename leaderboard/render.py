@@ -38,6 +38,7 @@ HUB_URL = "https://huggingface.co/"
 HUB_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*(/[A-Za-z0-9][A-Za-z0-9_.\-]*)?$")
 MEDALS = {1: "🥇", 2: "🥈", 3: "🥉"}
 FLAGGED_BADGE = "🚩 flagged"
+FLAG_URL_PATTERN = re.compile(r"^https://huggingface\.co/[A-Za-z0-9_.\-/]+$")
 MODEL_HEADER = "Model"
 RANK_HEADER = "Rank"
 
@@ -116,15 +117,26 @@ def hub_url(hub_id) -> str | None:
     return HUB_URL + quote(str(hub_id), safe="/")
 
 
-def model_cell(model_id, hub_id, aggregate_rank, flagged) -> str:
-    """Build the Markdown of one model cell: medal, linked or plain name, flagged badge."""
+def flag_link(flag_url) -> str | None:
+    """Return the maintainers' discussion URL of a flag when it is a Hugging Face https URL, else None."""
+    if _is_missing(flag_url) or not FLAG_URL_PATTERN.match(str(flag_url)):
+        return None
+    return str(flag_url)
+
+
+def model_cell(model_id, hub_id, aggregate_rank, flagged, flag_url=None) -> str:
+    """Build the Markdown of one model cell: medal, linked or plain name, flagged badge.
+
+    The badge links to the maintainers' discussion where the board gives one.
+    """
     name = escape_markdown_text(model_id if not _is_missing(model_id) else "")
     url = hub_url(hub_id)
     cell = f"[{name}]({url})" if url else name
     if not _is_missing(aggregate_rank) and int(aggregate_rank) in MEDALS:
         cell = f"{MEDALS[int(aggregate_rank)]} {cell}"
     if not _is_missing(flagged) and bool(flagged):
-        cell = f"{cell} {FLAGGED_BADGE}"
+        link = flag_link(flag_url)
+        cell = f"{cell} [{FLAGGED_BADGE}]({link})" if link else f"{cell} {FLAGGED_BADGE}"
     return cell
 
 
@@ -238,10 +250,10 @@ def render_page(rows: pd.DataFrame, schema: BoardSchema, view: LeaderboardView) 
         columns.append((RANK_HEADER, [format_rank(v) for v in ranks], "number", f"rank by {schema.aggregate_label} on the whole board snapshot (1 = best)"))
 
     models = [
-        model_cell(model_id, hub_id, rank, flagged)
-        for model_id, hub_id, rank, flagged in zip(
+        model_cell(model_id, hub_id, rank, flagged, flag_url)
+        for model_id, hub_id, rank, flagged, flag_url in zip(
             _column(rows, "model_id"), _column(rows, "hub_id"),
-            _column(rows, rank_column(AGGREGATE_COLUMN)), _column(rows, "flagged"),
+            _column(rows, rank_column(AGGREGATE_COLUMN)), _column(rows, "flagged"), _column(rows, "flag_url"),
         )
     ]
     columns.append((MODEL_HEADER, models, "markdown", "model name, linked to its Hugging Face page when it has one"))

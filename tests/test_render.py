@@ -304,3 +304,11 @@ def test_component_value_sorts_numerically():
     numbers = sorted(row[column] for row in value["data"] if row[column] is not None)
     assert numbers[0] == 9.5
     assert numbers[-1] == 100.0
+
+
+def test_flag_badge_links_discussion():
+    url = "https://huggingface.co/spaces/HuggingFaceH4/open_llm_leaderboard/discussions/202"
+    cell = model_cell("org/x", "org/x", 5, True, url)
+    assert cell.endswith(f"[🚩 flagged]({url})")
+    assert model_cell("org/x", "org/x", 5, True, "javascript:alert(1)").endswith(" 🚩 flagged")
+    assert model_cell("org/x", "org/x", 5, True, None).endswith(" 🚩 flagged")
