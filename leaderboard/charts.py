@@ -65,11 +65,12 @@ def grouped_bars(normalized: pd.DataFrame, title: str = "") -> go.Figure:
             hovertemplate="%{x}: %{y:.2f}<extra>%{fullData.name}</extra>",
         ))
     figure.update_layout(
-        title=_label(title),
+        title={"text": _label(title), "y": 0.98},
         barmode="group",
         yaxis={"range": [0, 1], "title": "score between chance (0) and ceiling (1)"},
-        legend={"orientation": "h", "y": -0.25},
-        margin={"l": 60, "r": 20, "t": 60, "b": 80},
-        height=420,
+        xaxis={"tickangle": -40, "automargin": True},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+        margin={"l": 60, "r": 20, "t": 90, "b": 40},
+        height=460,
     )
     return figure

@@ -179,6 +179,7 @@ def strengths_weaknesses(
     size_ratio: float = 2.0,
     min_peers: int = 5,
     top: int = 3,
+    min_sd: float = 1.0,
 ) -> StrengthsWeaknesses:
     """Find the benchmarks where a model does best and worst against its peers (see `peer_models`).
 
@@ -195,9 +196,11 @@ def strengths_weaknesses(
       peers with a worse score plus half the share with an equal one, in %);
     - `n_peers`: peers with a score on that benchmark.
 
-    Strengths are the `top` largest positive differences and weaknesses the
-    `top` most negative, ties in schema order. Raises KeyError when
-    `model_key` is not in `frame`.
+    Strengths are the `top` largest differences of at least `min_sd` and
+    weaknesses the `top` most negative of at most `-min_sd`, ties in schema
+    order: smaller deviations are within the usual spread of the peers and
+    would read as noise. A benchmark needs at least `min_peers` peer scores.
+    Raises KeyError when `model_key` is not in `frame`.
     """
     if not (frame["model_key"] == model_key).any():
         raise KeyError(f"model key {model_key!r} is not in this board snapshot; pick a model from the table")
@@ -210,7 +213,7 @@ def strengths_weaknesses(
             continue
         score = float(own[bench.id])
         peer_scores = peers[bench.id].dropna().to_numpy(dtype="float64")
-        if len(peer_scores) < 2:
+        if len(peer_scores) < max(min_peers, 2):
             continue
         median = float(np.median(peer_scores))
         spread = MAD_TO_SD * float(np.median(np.abs(peer_scores - median)))
@@ -234,8 +237,8 @@ def strengths_weaknesses(
         })
 
     table = pd.DataFrame(rows, columns=PROFILE_COLUMNS)
-    strengths = table[table["difference_sd"] > 0].sort_values("difference_sd", ascending=False, kind="stable").head(top)
-    weaknesses = table[table["difference_sd"] < 0].sort_values("difference_sd", ascending=True, kind="stable").head(top)
+    strengths = table[table["difference_sd"] >= min_sd].sort_values("difference_sd", ascending=False, kind="stable").head(top)
+    weaknesses = table[table["difference_sd"] <= -min_sd].sort_values("difference_sd", ascending=True, kind="stable").head(top)
     return StrengthsWeaknesses(
         model_key=model_key,
         strengths=strengths.reset_index(drop=True),

@@ -49,7 +49,14 @@ def load_embedded(data_dir: Path = DATA_DIR) -> Dataset:
             notes.append(make_note(schema.id, str(table_dir), f"cannot read the board's tables ({exc}); board skipped"))
             continue
 
-        boards[schema.id] = build_board(schema, results, models, file=str(results_path.relative_to(data_dir)))
+        file = str(results_path.relative_to(data_dir))
+        try:
+            boards[schema.id] = build_board(schema, results, models, file=file)
+        except (TypeError, ValueError, OverflowError) as exc:
+            # `build_board` notes bad rows itself; this catches a value shape it does not handle yet.
+            logger.warning("unexpected failure validating %s", file, exc_info=True)
+            notes.append(make_note(schema.id, file, f"cannot validate the board's tables ({type(exc).__name__}: {exc}); board skipped"))
+            continue
         logger.info("loaded embedded board %s: %d results, %d models", schema.id, len(boards[schema.id].results), len(boards[schema.id].models))
 
     revision = content_revision(chunks)

@@ -74,13 +74,14 @@ def filter_mask(frame: pd.DataFrame, view: LeaderboardView) -> np.ndarray:
     - `model_types`, `precisions`, `licenses`: exact values; an empty tuple
       means no filter, and a row with a missing value fails an active filter.
     - `params_min` / `params_max` (billions, inclusive): rows of unknown size
-      (missing `params_b`) are kept only when `include_unknown_size` is set,
-      also when no bound is given.
+      (missing `params_b`) are kept when no bound is given, and with a bound
+      only when `include_unknown_size` is set.
     - `official_only`: `official_provider` is True.
     - `hub_only`: `available_on_hub` is True where the board has that column,
       else the row has a `hub_id`.
     - `hide_flagged`, `hide_merged`, `hide_moe`: drop rows where the column is
-      True; a missing value is kept.
+      True; a missing value is kept. `hide_merged` also drops rows whose
+      `model_type` contains "merge".
 
     A filter whose column the board lacks is ignored.
     """
@@ -105,7 +106,8 @@ def filter_mask(frame: pd.DataFrame, view: LeaderboardView) -> np.ndarray:
                 in_range &= params >= view.params_min
             if view.params_max is not None:
                 in_range &= params <= view.params_max
-        mask &= in_range | (unknown & view.include_unknown_size)
+        if view.params_min is not None or view.params_max is not None:
+            mask &= in_range | (unknown & view.include_unknown_size)
 
     if view.official_only and "official_provider" in columns:
         mask &= _is_true(frame["official_provider"])
@@ -118,6 +120,10 @@ def filter_mask(frame: pd.DataFrame, view: LeaderboardView) -> np.ndarray:
     for hide, column in ((view.hide_flagged, "flagged"), (view.hide_merged, "merged"), (view.hide_moe, "moe")):
         if hide and column in columns:
             mask &= ~_is_true(frame[column])
+    if view.hide_merged and "model_type" in columns:
+        # Boards publish a merge flag and a model type that disagree on many rows
+        # (513 on Open LLM Leaderboard v2), so either one marks a merge.
+        mask &= ~frame["model_type"].astype("string").str.contains("merge", case=False, regex=False).fillna(False).to_numpy(dtype=bool)
     return mask
 
 

@@ -46,6 +46,11 @@ SCHEMA_FOLDER = "boards"
 # OSError), and a missing cached file `LocalEntryNotFoundError` (an OSError).
 HUB_ERRORS = (httpx2.HTTPError, OSError, HFValidationError)
 
+# Failures a file of unexpected shape can cause while it is parsed or validated
+# (a list where a key belongs, nesting too deep, a number too large for a float).
+# Each is turned into a note for that file or board, so the rest of the repo still loads.
+DATA_ERRORS = (TypeError, ValueError, OverflowError, RecursionError, pyarrow.ArrowException)
+
 
 class HubLoadError(Exception):
     """Reading the results repo failed; the message names the repo and the cause in one line."""
@@ -194,7 +199,7 @@ def _read_repo_schemas(folder: Path, boards: dict[str, BoardSchema]) -> tuple[di
             fallback = "the built-in schema is used" if path.stem in schemas else "its board is skipped"
             notes.extend(make_note(path.stem, file, f"{problem}; {fallback}") for problem in exc.problems)
             continue
-        except (yaml.YAMLError, OSError, UnicodeDecodeError) as exc:
+        except (yaml.YAMLError, OSError, *DATA_ERRORS) as exc:
             fallback = "the built-in schema is used" if path.stem in schemas else "its board is skipped"
             notes.append(make_note(path.stem, file, f"cannot read the schema ({describe_error(exc)}); {fallback}"))
             continue
@@ -219,7 +224,7 @@ def _read_project_board(board_folder: Path, schema: BoardSchema, notes: list[Dat
     try:
         results_table = _read_table(board_folder, "results")
         models_table = _read_table(board_folder, "models")
-    except (OSError, ValueError, pyarrow.ArrowException) as exc:
+    except (OSError, *DATA_ERRORS) as exc:
         notes.append(make_note(schema.id, f"{board_folder.name}/", f"cannot read the board's tables ({describe_error(exc)}); board skipped"))
         return None
 
@@ -230,7 +235,13 @@ def _read_project_board(board_folder: Path, schema: BoardSchema, notes: list[Dat
     else:
         models = models_table[0]
 
-    board = build_board(schema, results, models, file=results_file)
+    try:
+        board = build_board(schema, results, models, file=results_file)
+    except DATA_ERRORS as exc:
+        # `validate_results` notes bad rows itself; reaching this means a value shape it does not handle yet.
+        logger.warning("unexpected failure validating %s", results_file, exc_info=True)
+        notes.append(make_note(schema.id, results_file, f"cannot validate the board's tables ({describe_error(exc)}); board skipped"))
+        return None
     logger.info("read board %s from %s: %d results, %d models", schema.id, results_file, len(board.results), len(board.models))
     return board
 
@@ -271,5 +282,9 @@ def _read_template_boards(
         if board_id not in schemas:
             notes.append(make_note(board_id, first, f"no schema for board {board_id!r} (set RESULTS_BOARD or config.board); {len(files)} results JSON files skipped"))
             continue
-        boards[board_id] = template_board(files, schemas[board_id])
+        try:
+            boards[board_id] = template_board(files, schemas[board_id])
+        except DATA_ERRORS as exc:
+            logger.warning("unexpected failure building template board %s", board_id, exc_info=True)
+            notes.append(make_note(board_id, first, f"cannot build the board from {len(files)} results JSON files ({describe_error(exc)}); board skipped"))
     return boards

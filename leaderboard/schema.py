@@ -8,6 +8,7 @@ fixes a schema in one pass instead of one error per run.
 from __future__ import annotations
 
 import logging
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,7 +43,10 @@ METADATA_COLUMNS = {
     "votes": "number",
 }
 
+# Benchmark ids may contain '/' (GUE names tasks `EMP/H3`). Board ids may not,
+# because a board id becomes part of file names in exports.
 _ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.\-/]*$")
+_BOARD_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.\-]*$")
 
 
 class SchemaError(ValueError):
@@ -142,6 +146,38 @@ def _number(value, where: str, problems: list[str]) -> float | None:
     return float(value)
 
 
+def _boolean(raw: dict, key: str, where: str, problems: list[str], default: bool = False) -> bool:
+    # YAML reads `"false"` as text, and bool("false") is True, so only a real boolean counts.
+    value = raw.get(key, default)
+    if not isinstance(value, bool):
+        problems.append(f"{where}: expected true or false, got {value!r}")
+        return default
+    return value
+
+
+def _text_list(value, where: str, problems: list[str]) -> list[str]:
+    if not isinstance(value, list):
+        problems.append(f"{where}: expected a list of strings, got {value!r}")
+        return []
+    texts = []
+    for index, item in enumerate(value):
+        if isinstance(item, str):
+            texts.append(item)
+        else:
+            problems.append(f"{where}[{index}]: expected a string, got {item!r}")
+    return texts
+
+
+def _rejoin_colon(item):
+    # YAML reads an unquoted list item "text: more text" as a one-entry mapping;
+    # a note written that way is read back as the text its author typed.
+    if isinstance(item, dict) and len(item) == 1:
+        (key, value), = item.items()
+        if isinstance(key, str) and isinstance(value, str):
+            return f"{key}: {value}"
+    return item
+
+
 def _parse_scale(raw: dict, where: str, problems: list[str]) -> ScoreScale | None:
     if not isinstance(raw, dict):
         problems.append(f"{where}: expected a mapping, got {raw!r}")
@@ -212,7 +248,12 @@ def _parse_benchmark(raw: dict, index: int, problems: list[str]) -> Benchmark | 
             problems.append(f"{where}.source_key: expected task and metric strings, got {key!r}")
         else:
             multiplier = _number(key.get("multiplier", 1.0), f"{where}.source_key.multiplier", problems)
-            source_key = SourceKey(key["task"], key["metric"], multiplier or 1.0)
+            if multiplier is not None and not (math.isfinite(multiplier) and multiplier > 0):
+                problems.append(f"{where}.source_key.multiplier: must be a positive finite number, got {multiplier}")
+            elif multiplier is not None:
+                source_key = SourceKey(key["task"], key["metric"], multiplier)
+
+    composite = _boolean(raw, "composite", f"{where}.composite", problems)
 
     if scale is None or not isinstance(higher, bool):
         return None
@@ -225,7 +266,7 @@ def _parse_benchmark(raw: dict, index: int, problems: list[str]) -> Benchmark | 
         description=str(raw.get("description", "")).strip(),
         items=items,
         weight=weight or 1.0,
-        composite=bool(raw.get("composite", False)),
+        composite=composite,
         raw=raw_scale,
         source_key=source_key,
     )
@@ -235,6 +276,11 @@ def parse_board_schema(raw: dict, source: str = "<schema>") -> BoardSchema:
     """Validate a schema mapping and build a `BoardSchema`.
 
     Raises `SchemaError` listing every problem found, not only the first.
+    `metadata` and `time_axes` must be lists of strings. `notes` is a list of
+    strings, or one string read as a single note. A note item that YAML reads
+    as a one-entry mapping, because of an unquoted ": ", is read back as text.
+    `default` and a benchmark's `composite` must be YAML booleans, so the text
+    "false" is rejected.
     """
     problems: list[str] = []
     if not isinstance(raw, dict):
@@ -244,8 +290,8 @@ def parse_board_schema(raw: dict, source: str = "<schema>") -> BoardSchema:
         if not isinstance(raw.get(key), str) or not raw.get(key).strip():
             problems.append(f"{key}: missing or empty")
     board_id = raw.get("id")
-    if isinstance(board_id, str) and not _ID_PATTERN.match(board_id):
-        problems.append(f"id: {board_id!r} must be lowercase ASCII letters, digits, '_', '-' or '.'")
+    if isinstance(board_id, str) and not _BOARD_ID_PATTERN.match(board_id):
+        problems.append(f"id: {board_id!r} must start with a lowercase ASCII letter or digit and contain only those, '_', '-' or '.'")
 
     aggregate = raw.get("aggregate", {})
     rule = aggregate.get("rule") if isinstance(aggregate, dict) else None
@@ -267,18 +313,24 @@ def parse_board_schema(raw: dict, source: str = "<schema>") -> BoardSchema:
     if rule == "category_mean" and any(not b.category for b in benchmarks):
         problems.append("aggregate.rule category_mean needs a category on every benchmark")
 
-    metadata = raw.get("metadata", [])
-    if not isinstance(metadata, list):
-        problems.append(f"metadata: expected a list, got {metadata!r}")
-        metadata = []
+    metadata = _text_list(raw.get("metadata", []), "metadata", problems)
     for column in metadata:
         if column not in METADATA_COLUMNS:
             problems.append(f"metadata: unknown column {column!r}; known columns are {', '.join(METADATA_COLUMNS)}")
 
-    time_axes = raw.get("time_axes", [])
+    time_axes = _text_list(raw.get("time_axes", []), "time_axes", problems)
     for axis in time_axes:
         if axis != "snapshot" and METADATA_COLUMNS.get(axis) != "date":
             problems.append(f"time_axes: {axis!r} is neither 'snapshot' nor a date metadata column")
+
+    notes = raw.get("notes", [])
+    if isinstance(notes, str):
+        notes = [notes]
+    elif isinstance(notes, list):
+        notes = [_rejoin_colon(note) for note in notes]
+    notes = _text_list(notes, "notes", problems)
+
+    is_default = _boolean(raw, "default", "default", problems)
 
     if problems:
         raise SchemaError(source, problems)
@@ -296,8 +348,8 @@ def parse_board_schema(raw: dict, source: str = "<schema>") -> BoardSchema:
         benchmarks=tuple(benchmarks),
         metadata=tuple(metadata),
         time_axes=tuple(time_axes),
-        is_default=bool(raw.get("default", False)),
-        notes=tuple(str(n).strip() for n in raw.get("notes", [])),
+        is_default=is_default,
+        notes=tuple(note.strip() for note in notes),
     )
 
 
@@ -307,6 +359,10 @@ def load_board_schema(path: Path) -> BoardSchema:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise SchemaError(str(path), [f"not valid YAML: {exc}"]) from exc
+    except UnicodeDecodeError as exc:
+        raise SchemaError(str(path), [f"not UTF-8 text ({exc.reason} at byte {exc.start})"]) from exc
+    except RecursionError as exc:
+        raise SchemaError(str(path), ["YAML nested too deeply to read"]) from exc
     schema = parse_board_schema(raw, source=str(path))
     logger.info("loaded board schema %s from %s (%d benchmarks)", schema.id, path, len(schema.benchmarks))
     return schema

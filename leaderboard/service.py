@@ -11,7 +11,9 @@ from __future__ import annotations
 import csv
 import logging
 import re
+import shutil
 import tempfile
+import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -51,12 +53,24 @@ class TablePage:
     notices: tuple[str, ...]
 
 
+def remove_old_exports(folder: Path, max_age_seconds: float) -> None:
+    """Delete export subfolders of `folder` last changed more than `max_age_seconds` ago."""
+    cutoff = time.time() - max_age_seconds
+    for child in folder.iterdir():
+        try:
+            if child.is_dir() and child.stat().st_mtime < cutoff:
+                shutil.rmtree(child)
+        except OSError as exc:
+            logger.warning("could not remove old export folder %s: %s", child, exc)
+
+
 class LeaderboardService:
     """Views over the dataset held by `holder` (an object with a `dataset` attribute)."""
 
-    def __init__(self, holder, cache: LRUCache | None = None):
+    def __init__(self, holder, cache: LRUCache | None = None, export_dir: Path | None = None):
         self.holder = holder
         self.cache = cache or LRUCache(max_entries=48)
+        self._export_dir = export_dir
 
     @property
     def dataset(self) -> Dataset:
@@ -153,13 +167,23 @@ class LeaderboardService:
         )
 
     def export_csv(self, view: LeaderboardView, directory: Path | None = None) -> Path:
-        """Write every row of the view (not only the page) to a CSV file that is safe in spreadsheets."""
+        """Write every row of the view (not only the page) to a CSV file that is safe in spreadsheets.
+
+        Without `directory`, files go to one temporary folder per service, in a
+        fresh subfolder per export (two visitors exporting at once must not
+        overwrite each other's file); subfolders older than an hour are removed.
+        """
         view, _ = self.check_view(view)
         board = self.board(view.board)
         rows = self.filtered(view)
         table = export_frame(rows, board.schema)
 
-        directory = Path(directory or tempfile.mkdtemp(prefix="goodhart-export-"))
+        if directory is None:
+            if self._export_dir is None:
+                self._export_dir = Path(tempfile.mkdtemp(prefix="goodhart-export-"))
+            remove_old_exports(self._export_dir, max_age_seconds=3600)
+            directory = Path(tempfile.mkdtemp(dir=self._export_dir))
+        directory = Path(directory)
         snapshot = view.snapshot or board.latest_snapshot or "latest"
         # Board ids from a Hub repo are untrusted text: keep the file name to safe characters.
         stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{view.board}_{snapshot}_{self.dataset.revision}")

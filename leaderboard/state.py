@@ -20,8 +20,9 @@ class LeaderboardView:
     `snapshot` None means the board's latest snapshot. `columns` lists the
     benchmark ids shown, empty for all. `sort_by` is a benchmark id,
     `AGGREGATE_COLUMN` or a metadata column; missing values sort last in both
-    directions. `params_min` / `params_max` are billions of parameters; models
-    of unknown size are kept only when `include_unknown_size` is set.
+    directions. `params_min` / `params_max` are billions of parameters; with
+    either bound set, models of unknown size are kept only when
+    `include_unknown_size` is set.
     """
 
     board: str
@@ -32,7 +33,7 @@ class LeaderboardView:
     licenses: tuple[str, ...] = ()
     params_min: float | None = None
     params_max: float | None = None
-    include_unknown_size: bool = True
+    include_unknown_size: bool = False
     official_only: bool = False
     hub_only: bool = False
     hide_flagged: bool = False

@@ -11,6 +11,9 @@ per board, checked by `validate_results` and `validate_models`:
   board's metadata columns.
 
 Snapshots are ISO dates (`YYYY-MM-DD`) as text, so they sort chronologically.
+
+A problem shared by many rows of one file gets at most `ROW_NOTE_LIMIT` notes
+naming a row, then one note that counts the remaining rows.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 import numpy as np
 import pandas as pd
@@ -32,6 +35,11 @@ RESULT_COLUMNS = ["model_key", "snapshot", "benchmark", "score", "score_raw", "s
 RESULT_FLOAT_COLUMNS = ["score", "score_raw", "stderr", "ci_low", "ci_high"]
 MODEL_BASE_COLUMNS = ["model_key", "model_id", "hub_id"]
 _SNAPSHOT_FORMAT = "%Y-%m-%d"
+KEY_COLUMNS = ["model_key", "snapshot", "benchmark"]
+
+# Maximum rows noted one by one for each problem of a file. One more note counts
+# the rest, so a file with a wrong column type does not flood the notes panel.
+ROW_NOTE_LIMIT = 20
 
 
 @dataclass
@@ -99,6 +107,48 @@ def _is_iso_date(value) -> bool:
     return True
 
 
+def _note_rows(notes: list[DataNote], board: str, file: str, reason: str, frame: pd.DataFrame, rows, column: str, value_column: str | None = None) -> None:
+    """Append one note per row in `rows` (labels of `frame`), capped at `ROW_NOTE_LIMIT` plus one count of the rest.
+
+    Row numbers are the 1-based data rows of the file, from `frame`'s index.
+    """
+    rows = list(rows)
+    value_column = value_column or column
+    for row in rows[:ROW_NOTE_LIMIT]:
+        notes.append(make_note(board, file, reason, row=int(row) + 1, column=column, value=frame.at[row, value_column]))
+    rest = len(rows) - ROW_NOTE_LIMIT
+    if rest > 0:
+        notes.append(make_note(board, file, f"{reason} (and {rest} more rows with the same problem)", column=column))
+
+
+def _non_scalar(series: pd.Series) -> pd.Series:
+    """Mark values that are lists, arrays or mappings (parquet list or struct cells), which cannot be keys."""
+    return series.map(lambda value: not pd.api.types.is_scalar(value)).astype(bool)
+
+
+def _dates_as_text(series: pd.Series) -> pd.Series:
+    """Turn datetime values into `YYYY-MM-DD` text, so a parquet snapshot column of timestamps is read as dates.
+
+    Timezone-aware times are converted to UTC first; the time of day is dropped.
+    Other values are returned unchanged.
+    """
+    if isinstance(series.dtype, pd.DatetimeTZDtype):
+        series = series.dt.tz_convert("UTC").dt.tz_localize(None)
+    if pd.api.types.is_datetime64_any_dtype(series.dtype):
+        return series.dt.strftime(_SNAPSHOT_FORMAT).astype(object)
+
+    def convert(value):
+        if isinstance(value, pd.Timestamp) and value.tzinfo is not None:
+            value = value.tz_convert("UTC")
+        elif isinstance(value, datetime) and value.tzinfo is not None:
+            value = value.astimezone(timezone.utc)
+        if isinstance(value, date):
+            return value.strftime(_SNAPSHOT_FORMAT)
+        return value
+
+    return series.map(convert)
+
+
 def validate_results(results: pd.DataFrame, schema: BoardSchema, file: str) -> tuple[pd.DataFrame, list[DataNote]]:
     """Check a long results table against its board schema.
 
@@ -108,6 +158,8 @@ def validate_results(results: pd.DataFrame, schema: BoardSchema, file: str) -> t
     stays missing and is never replaced by 0). A row with only a raw score
     (`score_raw`) is kept with `score` missing. A published 0 inside the range
     is kept. Duplicate (model_key, snapshot, benchmark) rows keep the first.
+    A key that is a list or a mapping skips its row. A snapshot stored as a
+    date or timestamp is read as its `YYYY-MM-DD` date (UTC).
     """
     notes: list[DataNote] = []
     board = schema.id
@@ -122,22 +174,31 @@ def validate_results(results: pd.DataFrame, schema: BoardSchema, file: str) -> t
             frame[column] = np.nan
 
     frame = frame[RESULT_COLUMNS].reset_index(drop=True)
-    keep = pd.Series(True, index=frame.index)
+
+    # Rows whose keys cannot be hashed are dropped first: every later step groups or compares keys.
+    # The index keeps the file's row numbers for the notes.
+    for column in KEY_COLUMNS:
+        non_scalar = _non_scalar(frame[column])
+        _note_rows(notes, board, file, f"{column} is a list or mapping, not a single value; row skipped", frame, frame.index[non_scalar], column)
+        frame = frame[~non_scalar]
+    frame["snapshot"] = _dates_as_text(frame["snapshot"])
+
+    # Masks are built as plain bool: on an empty frame, or a text column read with
+    # pandas 3's `str` dtype, an element-wise result can otherwise take a dtype that `&` rejects.
+    keep = pd.Series(True, index=frame.index, dtype=bool)
 
     known = set(schema.benchmark_ids)
-    unknown = ~frame["benchmark"].isin(known)
+    unknown = ~frame["benchmark"].isin(known).astype(bool)
     for bench, count in frame.loc[unknown, "benchmark"].value_counts(dropna=False).items():
         notes.append(make_note(board, file, f"benchmark is not declared in the board schema; {count} rows skipped", column="benchmark", value=bench))
     keep &= ~unknown
 
-    bad_key = frame["model_key"].isna() | (frame["model_key"].astype(str).str.strip() == "")
-    for row in frame.index[bad_key]:
-        notes.append(make_note(board, file, "empty model key; row skipped", row=int(row) + 1, column="model_key"))
+    bad_key = (frame["model_key"].isna() | (frame["model_key"].astype(str).str.strip() == "")).astype(bool)
+    _note_rows(notes, board, file, "empty model key; row skipped", frame, frame.index[bad_key], "model_key")
     keep &= ~bad_key
 
-    bad_snapshot = ~frame["snapshot"].map(_is_iso_date)
-    for row in frame.index[bad_snapshot & keep]:
-        notes.append(make_note(board, file, "snapshot is not a YYYY-MM-DD date; row skipped", row=int(row) + 1, column="snapshot", value=frame.at[row, "snapshot"]))
+    bad_snapshot = ~frame["snapshot"].map(_is_iso_date).astype(bool)
+    _note_rows(notes, board, file, "snapshot is not a YYYY-MM-DD date; row skipped", frame, frame.index[bad_snapshot & keep], "snapshot")
     keep &= ~bad_snapshot
 
     for column in RESULT_FLOAT_COLUMNS:
@@ -146,11 +207,11 @@ def validate_results(results: pd.DataFrame, schema: BoardSchema, file: str) -> t
         not_numeric = original.notna() & numeric.isna()
         numeric[~np.isfinite(numeric.fillna(0.0))] = np.nan
         infinite = original.notna() & numeric.isna() & ~not_numeric
-        for row in frame.index[(not_numeric | infinite) & keep]:
-            reason = "value is not a finite number"
-            if column == "score":
-                reason += "; row skipped, the cell stays missing"
-            notes.append(make_note(board, file, reason, row=int(row) + 1, column=column, value=original.at[row]))
+        reason = "value is not a finite number"
+        if column == "score":
+            reason += "; row skipped, the cell stays missing"
+        invalid = (not_numeric | infinite).astype(bool) & keep
+        _note_rows(notes, board, file, reason, frame.assign(_original=original), frame.index[invalid], column, "_original")
         frame[column] = numeric
 
     # A row needs a displayed score or, on boards that publish both, a raw one:
@@ -162,24 +223,21 @@ def validate_results(results: pd.DataFrame, schema: BoardSchema, file: str) -> t
         ranges = {b.id: scale_of(b).valid_range for b in schema.benchmarks if scale_of(b) is not None}
         low = frame["benchmark"].map(lambda b: (ranges.get(b) or (-np.inf, np.inf))[0]).astype("float64")
         high = frame["benchmark"].map(lambda b: (ranges.get(b) or (-np.inf, np.inf))[1]).astype("float64")
-        out_of_range = keep & ((frame[column] < low) | (frame[column] > high))
-        for row in frame.index[out_of_range]:
-            notes.append(make_note(
-                board, file,
-                f"{column} outside the valid range [{low[row]:g}, {high[row]:g}] of {frame.at[row, 'benchmark']}; row skipped",
-                row=int(row) + 1, column=column, value=frame.at[row, column],
-            ))
+        out_of_range = keep & ((frame[column] < low) | (frame[column] > high)).astype(bool)
+        flagged = frame[out_of_range]
+        for (bench, bench_low, bench_high), group in flagged.groupby([flagged["benchmark"], low[out_of_range], high[out_of_range]], sort=False, dropna=False):
+            reason = f"{column} outside the valid range [{bench_low:g}, {bench_high:g}] of {bench}; row skipped"
+            _note_rows(notes, board, file, reason, frame, group.index, column)
         keep &= ~out_of_range
 
     frame["n_samples"] = pd.to_numeric(frame["n_samples"], errors="coerce").astype("Int64")
     frame = frame[keep]
 
-    duplicated = frame.duplicated(["model_key", "snapshot", "benchmark"], keep="first")
-    for row in frame.index[duplicated]:
-        notes.append(make_note(board, file, "duplicate (model_key, snapshot, benchmark); the first row is kept", row=int(row) + 1, column="model_key", value=frame.at[row, "model_key"]))
+    duplicated = frame.duplicated(KEY_COLUMNS, keep="first")
+    _note_rows(notes, board, file, "duplicate (model_key, snapshot, benchmark); the first row is kept", frame, frame.index[duplicated], "model_key")
     frame = frame[~duplicated].reset_index(drop=True)
 
-    for column in ("model_key", "snapshot", "benchmark"):
+    for column in KEY_COLUMNS:
         frame[column] = frame[column].astype(str)
     return frame, notes
 
@@ -203,9 +261,12 @@ def validate_models(models: pd.DataFrame, schema: BoardSchema, file: str) -> tup
     if "hub_id" not in frame.columns:
         frame["hub_id"] = pd.NA
 
+    non_scalar = _non_scalar(frame["model_key"])
+    _note_rows(notes, board, file, "model_key is a list or mapping, not a single value; row skipped", frame, frame.index[non_scalar], "model_key")
+    frame = frame[~non_scalar]
+
     duplicated = frame.duplicated("model_key", keep="first")
-    for row in frame.index[duplicated]:
-        notes.append(make_note(board, file, "duplicate model key; the first row is kept", row=int(row) + 1, column="model_key", value=frame.at[row, "model_key"]))
+    _note_rows(notes, board, file, "duplicate model key; the first row is kept", frame, frame.index[duplicated], "model_key")
     frame = frame[~duplicated]
 
     for column in schema.metadata:
@@ -216,8 +277,8 @@ def validate_models(models: pd.DataFrame, schema: BoardSchema, file: str) -> tup
         original = frame[column]
         if kind == "number":
             numeric = pd.to_numeric(original, errors="coerce").astype("float64")
-            for row in frame.index[original.notna() & numeric.isna()]:
-                notes.append(make_note(board, file, "not a number; treated as unknown", row=int(row) + 1, column=column, value=original.at[row]))
+            invalid = (original.notna() & numeric.isna()).astype(bool)
+            _note_rows(notes, board, file, "not a number; treated as unknown", frame, frame.index[invalid], column)
             frame[column] = numeric
         elif kind == "bool":
             frame[column] = original.map(_to_bool).astype("boolean")

@@ -11,8 +11,11 @@ Rules, each of which produces a `DataNote` naming the file:
 - A missing task, a missing metric (also when the task stores other metrics),
   a null, a text, a boolean, a non-finite or an out-of-range value leaves that
   cell missing. No other metric is used in its place and nothing becomes 0.
-- Malformed JSON, a missing `config`, a missing `model_name` or a `results`
-  that is not an object skips the whole file.
+  An integer too large for a float counts as non-finite, and such a standard
+  error is dropped.
+- Malformed JSON (also nesting too deep for the parser, or an integer longer
+  than Python's digit limit), a missing `config`, a missing `model_name` or a
+  `results` that is not an object skips the whole file.
 - A run's time comes from the file name (`YYYY-MM-DDTHH-MM-SS[.ffffff]`, or a
   bare date), else `config.date` (Unix seconds or ISO text), else
   `config.submitted_time`.
@@ -54,6 +57,10 @@ _HUB_ID_PATTERN = re.compile(rf"^{_HUB_ID_PART}/{_HUB_ID_PART}$")
 _FILE_TIME_PATTERN = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[T_ ](\d{2})[-:](\d{2})[-:](\d{2})(\.\d+)?)?")
 
 
+# Failures a results file of unexpected shape could still cause in `parse_result_json`.
+PARSE_ERRORS = (TypeError, ValueError, OverflowError, RecursionError)
+
+
 class ParsedResult(NamedTuple):
     """One results file turned into long-table rows, a models-table row and notes.
 
@@ -78,6 +85,12 @@ def decode_result_file(data: bytes, file: str, board: str) -> tuple[object | Non
         return None, [make_note(board, file, f"not UTF-8 text ({exc.reason} at byte {exc.start}); file skipped")]
     except json.JSONDecodeError as exc:
         return None, [make_note(board, file, f"malformed JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}); file skipped")]
+    except RecursionError:
+        return None, [make_note(board, file, "JSON nested too deeply to decode; file skipped")]
+    except ValueError as exc:
+        # Python 3.11 rejects integer literals over 4300 digits with a plain ValueError.
+        message = next(iter(str(exc).splitlines()), "")[:120]
+        return None, [make_note(board, file, f"invalid JSON value ({message}); file skipped")]
 
 
 def board_of(payload: object) -> str | None:
@@ -89,12 +102,26 @@ def board_of(payload: object) -> str | None:
     return None
 
 
+def _finite_float(value: object) -> float | None:
+    """Convert a JSON number to a finite float; None for booleans, non-numbers, infinities, NaN and integers too large for a float."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
+
+
 def _parse_time(value: object) -> datetime | None:
     if isinstance(value, bool):
         return None
-    if isinstance(value, (int, float)) and math.isfinite(value):
+    if isinstance(value, (int, float)):
+        seconds = _finite_float(value)
+        if seconds is None:
+            return None
         try:
-            return datetime.fromtimestamp(value, tz=timezone.utc)
+            return datetime.fromtimestamp(seconds, tz=timezone.utc)
         except (OverflowError, OSError, ValueError):
             return None
     if isinstance(value, str):
@@ -170,21 +197,22 @@ def _benchmark_cell(results: dict, bench: Benchmark, board: str, file: str) -> "
         return CellValues(None, None, None, make_note(board, file, f"{path} is null; the cell stays missing", column=bench.id, value=path))
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return CellValues(None, None, None, make_note(board, file, f"{path} is not a number; the cell stays missing", column=bench.id, value=value))
-    if not math.isfinite(value):
+    number = _finite_float(value)
+    if number is None or not math.isfinite(number * key.multiplier):
         return CellValues(None, None, None, make_note(board, file, f"{path} is not a finite number; the cell stays missing", column=bench.id, value=value))
 
-    value = float(value) * key.multiplier
+    value = number * key.multiplier
     scale = bench.raw or bench.scale
     bounds = scale.valid_range
     if bounds is not None and not bounds[0] <= value <= bounds[1]:
         reason = f"{path} x {key.multiplier:g} = {value:g} lies outside the valid range [{bounds[0]:g}, {bounds[1]:g}]; the cell stays missing"
         return CellValues(None, None, None, make_note(board, file, reason, column=bench.id, value=value))
 
-    stderr = task.get(_stderr_key(key.metric))
-    if isinstance(stderr, bool) or not isinstance(stderr, (int, float)) or not math.isfinite(stderr):
-        stderr = None
-    else:
-        stderr = abs(float(stderr) * key.multiplier)
+    stderr = _finite_float(task.get(_stderr_key(key.metric)))
+    if stderr is not None:
+        stderr = abs(stderr * key.multiplier)
+        if not math.isfinite(stderr):
+            stderr = None
 
     if bench.raw is None:
         return CellValues(value, None, stderr, None)
@@ -323,7 +351,15 @@ def template_board(files: Mapping[str, object], schema: BoardSchema) -> BoardDat
 
     runs_by_key: dict[str, list[tuple[datetime | None, str, ParsedResult]]] = {}
     for file in sorted(files):
-        parsed = parse_result_json(files[file], schema, file)
+        try:
+            parsed = parse_result_json(files[file], schema, file)
+        except PARSE_ERRORS as exc:
+            # One malformed file must not block the board. `parse_result_json` should note
+            # every bad value itself, so reaching this also logs the traceback.
+            logger.warning("unexpected failure parsing %s for board %s", file, schema.id, exc_info=True)
+            message = next(iter(str(exc).splitlines()), "")[:120]
+            notes.append(make_note(schema.id, file, f"cannot read the results file ({type(exc).__name__}: {message}); file skipped"))
+            continue
         notes.extend(parsed.notes)
         if parsed.model_row is None:
             continue

@@ -182,3 +182,18 @@ def test_table_api_in_fresh_session():
 
     assert re.search(r"12 of 12 models match", info)
     assert len(table["value"]["data"]) == 12
+
+
+def test_export_folders_are_reused_and_cleaned(tmp_path):
+    import os
+
+    service = make_service()
+    service._export_dir = tmp_path
+    first = service.export_csv(LeaderboardView(board="first"))
+    second = service.export_csv(LeaderboardView(board="first"))
+    assert first != second
+    assert first.parent.parent == tmp_path
+    old = first.parent
+    os.utime(old, (0, 0))
+    service.export_csv(LeaderboardView(board="first"))
+    assert not old.exists()

@@ -68,8 +68,10 @@ def page_info(tab) -> str:
 
 
 def wait_for_info_change(tab, before: str):
+    # The line reads "processing" while a request runs; wait for a finished page line.
     tab.wait_for_function(
-        "before => { const el = document.querySelector('#page-info'); return el && el.innerText !== before; }",
+        "before => { const el = document.querySelector('#page-info');"
+        " return el && el.innerText !== before && el.innerText.startsWith('Page'); }",
         arg=before, timeout=30_000,
     )
 

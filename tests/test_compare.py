@@ -223,3 +223,11 @@ def test_strengths_unknown_model_raises():
     frame, schema = make_frame()
     with pytest.raises(KeyError, match="ghost"):
         strengths_weaknesses(frame, "ghost", schema)
+
+
+def test_strengths_skip_small_deviations():
+    frame, schema = make_frame()
+    # p is +2.7 SD over its peers, s +2.0 SD: a threshold of 2.5 SD keeps only p.
+    result = strengths_weaknesses(frame, "target", schema, min_sd=2.5)
+    assert list(result.strengths["benchmark"]) == ["p"]
+    assert list(result.weaknesses["benchmark"]) == ["q"]

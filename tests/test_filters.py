@@ -134,10 +134,10 @@ def test_apply_view_partial_gives_coverage():
         ({"model_types": ("merge", "chat")}, {"k3", "k4", "k5"}),
         ({"precisions": ("fp16",)}, {"k3", "k6"}),
         ({"licenses": ("mit",)}, {"k3", "k6", "k7"}),
-        ({"params_min": 5.0, "params_max": 50.0}, {"k1", "k3", "k4", "k5"}),
-        ({"params_min": 5.0, "params_max": 50.0, "include_unknown_size": False}, {"k1", "k3", "k4"}),
-        ({"include_unknown_size": False}, {"k1", "k2", "k3", "k4", "k6", "k7"}),
-        ({"params_max": 8.0}, {"k1", "k3", "k5", "k6", "k7"}),
+        ({"params_min": 5.0, "params_max": 50.0}, {"k1", "k3", "k4"}),
+        ({"params_min": 5.0, "params_max": 50.0, "include_unknown_size": True}, {"k1", "k3", "k4", "k5"}),
+        ({"include_unknown_size": False}, {"k1", "k2", "k3", "k4", "k5", "k6", "k7"}),
+        ({"params_max": 8.0}, {"k1", "k3", "k6", "k7"}),
         ({"official_only": True}, {"k1", "k2", "k4"}),
         ({"hub_only": True}, {"k1", "k2", "k3", "k4", "k6", "k7"}),
         ({"hide_flagged": True}, {"k1", "k2", "k4", "k5", "k6", "k7"}),
@@ -276,3 +276,11 @@ def test_page_rows_empty_frame():
 def test_page_rows_size_capped():
     frame, _ = make_frame()
     assert page_rows(frame, 1, MAX_PAGE_SIZE + 500).page_size == MAX_PAGE_SIZE
+
+
+def test_hide_merged_uses_model_type_too():
+    frame, schema = make_frame()
+    frame.loc[frame["model_key"] == "k4", "model_type"] = "basemergesandmoerges"
+    rows = apply_view(frame, LeaderboardView(board="filters", hide_merged=True), schema)
+    assert "k4" not in set(rows["model_key"])
+    assert "k3" not in set(rows["model_key"])

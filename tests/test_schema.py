@@ -70,3 +70,67 @@ def test_schema_category_mean_needs_categories():
 def test_schema_not_a_mapping():
     with pytest.raises(SchemaError, match="expected a mapping"):
         parse_board_schema(["not", "a", "mapping"])
+
+
+def schema_problems(**overrides) -> str:
+    with pytest.raises(SchemaError) as caught:
+        parse_board_schema(minimal_schema(**overrides))
+    return "\n".join(caught.value.problems)
+
+
+def test_schema_board_id_rejects_slash():
+    assert "id: 'org/toy'" in schema_problems(id="org/toy")
+
+
+def test_schema_benchmark_id_allows_slash():
+    bench = {"id": "emp/h3", "higher_is_better": True, "range": [0, 1]}
+    schema = parse_board_schema(minimal_schema(benchmarks=[bench]))
+    assert schema.benchmark_ids == ["emp/h3"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("notes", 5),
+        ("notes", ["fine", 5]),
+        ("time_axes", 5),
+        ("time_axes", [["snapshot"]]),
+        ("metadata", "params_b"),
+        ("metadata", [["precision"]]),
+        ("default", "false"),
+        ("default", 1),
+    ],
+)
+def test_schema_rejects_wrong_types(field, value):
+    assert field in schema_problems(**{field: value})
+
+
+def test_schema_default_must_be_boolean():
+    assert parse_board_schema(minimal_schema(default=True)).is_default is True
+    assert parse_board_schema(minimal_schema()).is_default is False
+
+
+def test_schema_composite_must_be_boolean():
+    bench = {"id": "a", "higher_is_better": True, "range": [0, 1], "composite": "false"}
+    assert "benchmarks[a].composite" in schema_problems(benchmarks=[bench])
+
+
+def test_schema_notes_string_is_one_note():
+    assert parse_board_schema(minimal_schema(notes="abc")).notes == ("abc",)
+
+
+def test_schema_notes_unquoted_colon_kept_as_text():
+    schema = parse_board_schema(minimal_schema(notes=[{"Do not rank": "the metric differs."}]))
+    assert schema.notes == ("Do not rank: the metric differs.",)
+
+
+@pytest.mark.parametrize("multiplier", [0, -100, float("inf")])
+def test_schema_multiplier_must_be_positive(multiplier):
+    bench = {"id": "a", "higher_is_better": True, "range": [0, 1], "source_key": {"task": "t", "metric": "m", "multiplier": multiplier}}
+    assert "benchmarks[a].source_key.multiplier" in schema_problems(benchmarks=[bench])
+
+
+def test_schema_multiplier_kept():
+    bench = {"id": "a", "higher_is_better": True, "range": [0, 1], "source_key": {"task": "t", "metric": "m", "multiplier": 0.5}}
+    schema = parse_board_schema(minimal_schema(benchmarks=[bench]))
+    assert schema.benchmark("a").source_key.multiplier == 0.5

@@ -345,3 +345,27 @@ def test_raw_only_cell_survives_board_build():
     row = board.results[board.results["benchmark"] == "bbh"].iloc[0]
     assert math.isnan(row["score"])
     assert row["score_raw"] == pytest.approx(0.5)
+
+
+def test_decode_integer_over_digit_limit_noted():
+    payload, notes = decode_result_file(b'{"v": 1' + b"0" * 5000 + b"}", "r.json", "tpl")
+    assert payload is None
+    assert "invalid JSON value" in notes[0].reason
+
+
+def test_parse_huge_integer_score_noted():
+    results = {"arc:challenge": {"acc_norm": 10**400, "acc_norm_stderr": 10**400}, "gsm8k": {"acc": 0.5}}
+    rows, _, notes = parse_result_json(result_payload(results=results), SCHEMA, FILE)
+    assert cells(rows) == {"gsm8k": pytest.approx(50.0)}
+    assert any(n.column == "arc" and "not a finite number" in n.reason for n in notes)
+
+
+def test_parse_overflowing_product_noted():
+    results = {"arc:challenge": {"acc_norm": 1e307}, "gsm8k": {"acc": 0.5}}
+    rows, _, notes = parse_result_json(result_payload(results=results), SCHEMA, FILE)
+    assert "arc" not in cells(rows)
+    assert any(n.column == "arc" and "not a finite number" in n.reason for n in notes)
+
+
+def test_run_timestamp_huge_integer_date_ignored():
+    assert run_timestamp(result_payload(date=10**400), "o/m/results.json") is None

@@ -23,6 +23,7 @@ from leaderboard.ui.leaderboard_tab import (
     LeaderboardControls,
     board_control_updates,
     next_view,
+    notes_summary,
     notes_table,
     page_outputs,
     view_from_values,
@@ -76,14 +77,14 @@ def build_demo(service: LeaderboardService, page_size: int = 50, refresh_minutes
                         precisions = gr.CheckboxGroup([], label="Precision")
                     with gr.Row():
                         licenses = gr.Dropdown([], multiselect=True, label="License", allow_custom_value=True)
-                        params_min = gr.Number(None, label="Min parameters (billions)", minimum=0)
+                        params_min = gr.Number(None, label="Min parameters (billions)", minimum=0, info="Applies on Enter or when the field loses focus")
                         params_max = gr.Number(None, label="Max parameters (billions)", minimum=0)
-                        include_unknown_size = gr.Checkbox(True, label="Include models of unknown size")
+                        include_unknown_size = gr.Checkbox(False, label="With a size range, keep models of unknown size")
                     with gr.Row():
                         official_only = gr.Checkbox(False, label="Official providers only")
                         hub_only = gr.Checkbox(False, label="Available on the Hub only")
                         hide_flagged = gr.Checkbox(False, label="Hide flagged")
-                        hide_merged = gr.Checkbox(False, label="Hide merges")
+                        hide_merged = gr.Checkbox(False, label="Hide merges (merge flag or merge model type)")
                         hide_moe = gr.Checkbox(False, label="Hide mixture of experts")
                     with gr.Row():
                         variant = gr.Radio([VARIANT_ALL, VARIANT_BEST], value=VARIANT_ALL, label="Variants")
@@ -102,8 +103,9 @@ def build_demo(service: LeaderboardService, page_size: int = 50, refresh_minutes
                     export_button = gr.Button("Export CSV", size="sm", scale=0)
                 export_file = gr.File(label="Exported rows", visible=False)
                 with gr.Accordion("Data notes", open=False):
-                    gr.Markdown("Problems found while loading: each skipped row or file, with the reason. "
-                                "Skipped cells stay missing; they are never replaced by 0.")
+                    gr.Markdown("Skipped cells stay missing; they are never replaced by 0. "
+                                "Caveats of each source (licenses, known traps) are on the About tab.")
+                    notes_status = gr.Markdown("")
                     notes = gr.Dataframe(interactive=False, wrap=True, max_height=320, elem_id="data-notes")
 
             with gr.Tab("Compare", id="compare") as compare_tab_component:
@@ -147,7 +149,7 @@ def build_demo(service: LeaderboardService, page_size: int = 50, refresh_minutes
         def on_board(board_id):
             if board_id not in service.dataset.boards:
                 board_id = service.dataset.default_board
-            return board_control_updates(service, board_id) + (notes_table(service, board_id),)
+            return board_control_updates(service, board_id) + (notes_table(service, board_id), notes_summary(service, board_id))
 
         def on_export(view):
             if view is None:
@@ -170,7 +172,7 @@ def build_demo(service: LeaderboardService, page_size: int = 50, refresh_minutes
             return status_line(holder), about_tab.about_markdown(service.dataset)
 
         control_inputs = [board, snapshot] + controls.inputs()
-        board_outputs = [snapshot] + controls.inputs() + [notes]
+        board_outputs = [snapshot] + controls.inputs() + [notes, notes_status]
         compare_outputs = [radar, bars, compare_table, strengths, compare_message]
 
         board.input(on_board, board, board_outputs, api_name="choose_board").then(on_controls, control_inputs, table_outputs).then(
@@ -179,15 +181,15 @@ def build_demo(service: LeaderboardService, page_size: int = 50, refresh_minutes
         # cut) fires no .input event, which would leave stale results on screen.
         gr.on(
             [snapshot.input, search.change, model_types.input, precisions.input, licenses.input,
-             params_min.submit, params_max.submit, include_unknown_size.input, official_only.input, hub_only.input,
+             params_min.submit, params_max.submit, params_min.blur, params_max.blur, include_unknown_size.input, official_only.input, hub_only.input,
              hide_flagged.input, hide_merged.input, hide_moe.input, variant.input, score_kind.input,
              partial_aggregate.input, columns.input, show_ranks.input, sort_by.input, sort_descending.input,
              ],
             on_controls, control_inputs, table_outputs, show_progress="hidden", trigger_mode="always_last",
             api_name="leaderboard_table",
         )
-        previous_button.click(lambda view: on_page(view, -1), view_state, table_outputs)
-        next_button.click(lambda view: on_page(view, 1), view_state, table_outputs)
+        previous_button.click(lambda view: on_page(view, -1), view_state, table_outputs, show_progress="hidden")
+        next_button.click(lambda view: on_page(view, 1), view_state, table_outputs, show_progress="hidden")
         export_button.click(on_export, view_state, export_file, api_name="export")
 
         compare_tab_component.select(on_compare_search, [board, snapshot, compare_search, compare_models], compare_models)

@@ -18,6 +18,8 @@ logger = logging.getLogger(__name__)
 MIN_MODELS = 2
 MAX_MODELS = 8
 MAX_CHOICES = 50
+MIN_RADAR_AXES = 3
+MAX_RADAR_AXES = 16
 # An empty table with named columns: gradio shows "1 2 3" as headers for a frame without columns.
 EMPTY_RANKS = pd.DataFrame(columns=["Benchmark"])
 
@@ -89,18 +91,32 @@ def compare_outputs(service: LeaderboardService, view: CompareView):
     snapshot = view.snapshot or board.latest_snapshot
     names = {b.id: b.name for b in board.schema.benchmarks}
     norm = normalized(board, snapshot, keys)
-    norm_display = norm.rename(index=labels, columns=names)
-    radar = radar_chart(norm_display, board.schema.title)
-    bars = grouped_bars(norm_display, board.schema.title)
+    # Benchmarks where fewer than two of the picked models have a score compare nothing.
+    shared = [b for b in norm.columns if norm[b].notna().sum() >= MIN_MODELS]
+    dropped = len(norm.columns) - len(shared)
+    if dropped:
+        messages.append(f"{dropped} benchmarks are left out because fewer than two of these models have a score on them.")
+    norm_display = norm[shared].rename(index=labels, columns=names)
 
-    bounds = normalization_bounds(board, snapshot)
-    observed = [names.get(b, b) for b, row in bounds.iterrows()
-                if row["worst_source"] != "chance" or row["best_source"] != "ceiling"]
-    if observed:
-        messages.append("Scaled between the observed minimum and maximum of this snapshot, because the schema declares "
-                        "no chance level or ceiling: " + ", ".join(escape_markdown(n) for n in observed) + ".")
+    radar = None
+    if MIN_RADAR_AXES <= len(shared) <= MAX_RADAR_AXES:
+        radar = radar_chart(norm_display, board.schema.title)
+    else:
+        messages.append(f"No radar chart: it needs {MIN_RADAR_AXES} to {MAX_RADAR_AXES} shared benchmarks, "
+                        f"and these models share {len(shared)}. The bars show every shared benchmark.")
+    bars = grouped_bars(norm_display, board.schema.title) if shared else None
 
-    ranks = rank_display(rank_table(frame, keys, board.schema), labels, names)
+    bounds = normalization_bounds(board, snapshot).reindex(shared)
+    for end, source_column, declared in (("0", "worst_source", "chance"), ("1", "best_source", "ceiling")):
+        observed = [names.get(b, b) for b, row in bounds.iterrows() if row[source_column] != declared]
+        if observed:
+            word = "chance level" if declared == "chance" else "ceiling"
+            extreme = "lowest" if declared == "chance" else "highest"
+            messages.append(f"No {word} is defined for {', '.join(escape_markdown(n) for n in observed)}, "
+                            f"so {end} on the charts is the {extreme} score any model has in this snapshot.")
+
+    ranks = rank_table(frame, keys, board.schema)
+    ranks = rank_display(ranks[ranks["benchmark"].isin(shared)], labels, names)
     sections = [strengths_markdown(labels[key], strengths_weaknesses(frame, key, board.schema)) for key in keys]
     return radar, bars, ranks, "\n\n".join(sections), "\n\n".join(messages)
 

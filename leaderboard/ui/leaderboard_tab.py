@@ -148,13 +148,14 @@ def board_control_updates(service: LeaderboardService, board_id: str) -> tuple:
         gr.Dropdown(choices=choices["licenses"], value=[], visible=bool(choices["licenses"])),
         gr.Number(value=None, visible="params_b" in meta),
         gr.Number(value=None, visible="params_b" in meta),
-        gr.Checkbox(value=True, visible="params_b" in meta),
+        gr.Checkbox(value=False, visible="params_b" in meta),
         gr.Checkbox(value=False, visible="official_provider" in meta),
         gr.Checkbox(value=False, visible="available_on_hub" in meta),
         gr.Checkbox(value=False, visible="flagged" in meta),
         gr.Checkbox(value=False, visible="merged" in meta),
         gr.Checkbox(value=False, visible="moe" in meta),
-        gr.Radio(value=VARIANT_ALL, visible="hub_id" in board.models.columns and board.models["hub_id"].notna().any()),
+        # bool(): gradio hides a component whose `visible` is a numpy bool.
+        gr.Radio(value=VARIANT_ALL, visible=bool("hub_id" in board.models.columns and board.models["hub_id"].notna().any())),
         gr.Radio(value=SCORES_NORMALIZED, visible=schema.has_raw_scores),
         gr.Checkbox(value=False, visible=schema.aggregate != "none"),
         gr.CheckboxGroup(
@@ -173,6 +174,14 @@ def notes_table(service: LeaderboardService, board_id: str):
     board = dataset.boards.get(board_id)
     board_notes = list(board.notes) if board is not None else []
     return notes_frame(list(dataset.notes) + board_notes)
+
+
+def notes_summary(service: LeaderboardService, board_id: str) -> str:
+    """Return one line above the notes table: how many problems loading found, or that it found none."""
+    count = len(notes_table(service, board_id))
+    if count == 0:
+        return "Loading found no problems in this board's data."
+    return f"Loading found {count} problems; each skipped row or file is listed below with the reason."
 
 
 def next_view(view: LeaderboardView | None, delta: int) -> LeaderboardView | None:
