@@ -65,7 +65,7 @@ def grouped_bars(normalized: pd.DataFrame, title: str = "") -> go.Figure:
             hovertemplate="%{x}: %{y:.2f}<extra>%{fullData.name}</extra>",
         ))
     figure.update_layout(
-        title={"text": _label(title), "y": 0.98},
+        # No title: the legend sits above the plot, and the tab already names the board.
         barmode="group",
         yaxis={"range": [0, 1], "title": "score between chance (0) and ceiling (1)"},
         xaxis={"tickangle": -40, "automargin": True},

@@ -120,6 +120,7 @@ class BoardSchema:
     aggregate_label: str = "Average"
     time_axes: tuple[str, ...] = ()
     is_default: bool = False
+    snapshot_label: str = "As of snapshot"
     notes: tuple[str, ...] = field(default=())
 
     @property
@@ -332,6 +333,11 @@ def parse_board_schema(raw: dict, source: str = "<schema>") -> BoardSchema:
 
     is_default = _boolean(raw, "default", "default", problems)
 
+    snapshot_label = raw.get("snapshot_label", "As of snapshot")
+    if not isinstance(snapshot_label, str) or not snapshot_label.strip():
+        problems.append(f"snapshot_label: expected a non-empty string, got {snapshot_label!r}")
+        snapshot_label = "As of snapshot"
+
     if problems:
         raise SchemaError(source, problems)
 
@@ -350,6 +356,7 @@ def parse_board_schema(raw: dict, source: str = "<schema>") -> BoardSchema:
         time_axes=tuple(time_axes),
         is_default=is_default,
         notes=tuple(note.strip() for note in notes),
+        snapshot_label=snapshot_label.strip(),
     )
 
 

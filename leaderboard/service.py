@@ -1,9 +1,9 @@
 """Glue between the loaded data and the tabs, with no Gradio in it.
 
-`LeaderboardService` answers "what does this view show" for the UI and for
-tests: it checks a view against the loaded data, looks up the cached
-leaderboard frame for (board, data revision, snapshot, score kind, aggregate
-mode), then filters, sorts, pages and renders it.
+`LeaderboardService` computes what a view shows, for the UI and for tests: it
+checks a view against the loaded data, looks up the cached leaderboard frame
+for (board, data revision, snapshot, score kind, aggregate mode), then
+filters, sorts, pages and renders it.
 """
 
 from __future__ import annotations
@@ -169,9 +169,9 @@ class LeaderboardService:
     def export_csv(self, view: LeaderboardView, directory: Path | None = None) -> Path:
         """Write every row of the view (not only the page) to a CSV file that is safe in spreadsheets.
 
-        Without `directory`, files go to one temporary folder per service, in a
-        fresh subfolder per export (two visitors exporting at once must not
-        overwrite each other's file); subfolders older than an hour are removed.
+        Without `directory`, each export gets a fresh subfolder of one temporary
+        folder per service, so two visitors exporting at once never overwrite
+        each other's file. Subfolders older than an hour are removed.
         """
         view, _ = self.check_view(view)
         board = self.board(view.board)

@@ -134,3 +134,10 @@ def test_schema_multiplier_kept():
     bench = {"id": "a", "higher_is_better": True, "range": [0, 1], "source_key": {"task": "t", "metric": "m", "multiplier": 0.5}}
     schema = parse_board_schema(minimal_schema(benchmarks=[bench]))
     assert schema.benchmark("a").source_key.multiplier == 0.5
+
+
+def test_schema_snapshot_label():
+    assert parse_board_schema(minimal_schema()).snapshot_label == "As of snapshot"
+    assert parse_board_schema(minimal_schema(snapshot_label="Release")).snapshot_label == "Release"
+    with pytest.raises(SchemaError, match="snapshot_label"):
+        parse_board_schema(minimal_schema(snapshot_label=""))

@@ -141,7 +141,8 @@ def board_control_updates(service: LeaderboardService, board_id: str) -> tuple:
     choices = service.filter_choices(board_id)
     snapshots = list(reversed(board.snapshots))
     return (
-        gr.Dropdown(choices=snapshots, value=snapshots[0] if snapshots else None, visible=len(snapshots) > 1),
+        gr.Dropdown(choices=snapshots, value=snapshots[0] if snapshots else None, visible=len(snapshots) > 1,
+                    label=schema.snapshot_label),
         gr.Textbox(value=""),
         gr.CheckboxGroup(choices=choices["model_types"], value=[], visible=bool(choices["model_types"])),
         gr.CheckboxGroup(choices=choices["precisions"], value=[], visible=bool(choices["precisions"])),
