@@ -57,3 +57,38 @@ class CompareView:
     board: str
     snapshot: str | None = None
     models: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TrackingView:
+    """What the Tracking tab shows: one benchmark of one board along a time axis.
+
+    `axis` is "snapshot" or a date metadata column the board declares in
+    `time_axes`; `models` are model keys whose own histories are drawn.
+    """
+
+    board: str
+    benchmark: str | None = None
+    axis: str | None = None
+    cohort: str = "all"
+    models: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CorrelationView:
+    """What the Correlations tab shows for one board snapshot and cohort.
+
+    `method` is "kendall" (tau-b), "spearman" or "pearson"; cells with fewer
+    than `min_overlap` models scored on both benchmarks are not estimated.
+    `scaling` ("standardized" or "centred") and `impute` set the principal
+    components; `pair` names the two benchmarks of the scatter plot.
+    """
+
+    board: str
+    snapshot: str | None = None
+    method: str = "kendall"
+    min_overlap: int = 10
+    cohort: str = "all"
+    scaling: str = "standardized"
+    impute: bool = False
+    pair: tuple[str, str] | None = None
