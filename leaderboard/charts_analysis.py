@@ -153,7 +153,8 @@ def tracking_chart(points: pd.DataFrame, frontier: pd.DataFrame, bands: pd.DataF
             x=frontier["time"], y=frontier["best"], name="best to date", mode="lines", line={"color": OKABE_ITO[0], "shape": "hv", "width": 3},
             text=[_label(m) for m in frontier["model_id"]], hovertemplate="%{text}<br>%{x|%Y-%m-%d}: %{y:.3g}<extra></extra>",
         ))
-    for position, (model, group) in enumerate(histories.groupby("model_id", sort=False)):
+    grouped = histories.groupby("model_id", sort=False) if not histories.empty else []
+    for position, (model, group) in enumerate(grouped):
         colour = OKABE_ITO[(position + 5) % len(OKABE_ITO)]
         error = None
         if {"low", "high"} <= set(group.columns) and group["low"].notna().any():

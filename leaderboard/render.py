@@ -41,6 +41,7 @@ FLAGGED_BADGE = "🚩 flagged"
 FLAG_URL_PATTERN = re.compile(r"^https://huggingface\.co/[A-Za-z0-9_.\-/]+$")
 MODEL_HEADER = "Model"
 RANK_HEADER = "Rank"
+RANK_RANGE_HEADER = "Rank range (95%)"
 
 # Metadata shown as columns, with header and hover help. The other metadata
 # columns serve filters (merged, moe, official_provider) or badges (flagged).
@@ -186,6 +187,14 @@ def format_rank(value) -> str:
     return str(int(value))
 
 
+def format_rank_range(low, high) -> str:
+    """Format a rank interval as "3–7", a single rank as "3", and a missing one as "—"."""
+    if _is_missing(low) or _is_missing(high):
+        return MISSING
+    low, high = int(low), int(high)
+    return str(low) if low == high else f"{low}–{high}"
+
+
 def format_text(value) -> str:
     if _is_missing(value) or str(value).strip() == "":
         return MISSING
@@ -245,9 +254,16 @@ def render_page(rows: pd.DataFrame, schema: BoardSchema, view: LeaderboardView) 
     numeric: dict[int, list] = {}
 
     if view.show_ranks:
-        ranks = _column(rows, rank_column(AGGREGATE_COLUMN))
+        # The rank follows the sort column, so it matches the rank range beside it.
+        ranked_by = view.sort_by if rank_column(view.sort_by) in rows.columns else AGGREGATE_COLUMN
+        label = schema.aggregate_label if ranked_by == AGGREGATE_COLUMN else schema.benchmark(ranked_by).name
+        ranks = _column(rows, rank_column(ranked_by))
         numeric[len(columns)] = ranks
-        columns.append((RANK_HEADER, [format_rank(v) for v in ranks], "number", f"rank by {schema.aggregate_label} on the whole board snapshot (1 = best)"))
+        columns.append((RANK_HEADER, [format_rank(v) for v in ranks], "number", f"rank by {label} on the whole board snapshot (1 = best)"))
+    if view.show_ranks and "rank_range_low" in rows.columns:
+        ranges = [format_rank_range(low, high) for low, high in zip(rows["rank_range_low"], rows["rank_range_high"])]
+        help_text = str(rows["rank_range_help"].iloc[0]) if len(rows) else "rank range"
+        columns.append((RANK_RANGE_HEADER, ranges, "str", help_text))
 
     models = [
         model_cell(model_id, hub_id, rank, flagged, flag_url)

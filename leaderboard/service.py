@@ -25,6 +25,7 @@ from leaderboard.render import RenderedTable, export_frame, render_page
 from leaderboard.state import AGGREGATE_COLUMN, MAX_PAGE_SIZE, LeaderboardView
 from leaderboard.store import BoardData, Dataset
 from leaderboard.table import leaderboard_frame
+from leaderboard.uncertainty import RankIntervals, aggregate_rank_intervals, benchmark_rank_intervals
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +65,22 @@ def remove_old_exports(folder: Path, max_age_seconds: float) -> None:
             logger.warning("could not remove old export folder %s: %s", child, exc)
 
 
+RANK_RANGE_DRAWS = 1000
+
+
+def with_rank_ranges(rows: pd.DataFrame, ranges: RankIntervals) -> pd.DataFrame:
+    """Add `rank_range_low` / `rank_range_high` to page rows, and `rank_range_help` stating the method or the reason."""
+    table = ranges.table
+    if ranges.reason or table.empty:
+        low = high = pd.Series(float("nan"), index=rows.index)
+        help_text = f"No rank range: {ranges.reason}" if ranges.reason else "No rank range."
+    else:
+        low = rows["model_key"].map(table["rank_low"]).astype("float64")
+        high = rows["model_key"].map(table["rank_high"]).astype("float64")
+        help_text = f"{ranges.level:.0%} interval of the rank over {ranges.draws} bootstrap draws ({ranges.method})"
+    return rows.assign(rank_range_low=low.to_numpy(), rank_range_high=high.to_numpy(), rank_range_help=help_text)
+
+
 class LeaderboardService:
     """Views over the dataset held by `holder` (an object with a `dataset` attribute)."""
 
@@ -87,6 +104,28 @@ class LeaderboardService:
         raw = raw and board.schema.has_raw_scores
         key = ("frame", board_id, dataset.revision, snapshot, raw, partial)
         return self.cache.get_or_compute(key, lambda: leaderboard_frame(board, snapshot, raw, partial))
+
+    def rank_ranges(self, board_id: str, snapshot: str | None, column: str) -> RankIntervals:
+        """Return 95% rank intervals for the ranking by `column` (a benchmark id or the aggregate), cached.
+
+        Parametric bootstrap from standard errors (see `leaderboard.uncertainty`).
+        Aggregates other than the plain mean get a reason instead, because the
+        bootstrap perturbs a plain mean.
+        """
+        dataset = self.dataset
+        board = dataset.boards[board_id]
+        snapshot = snapshot or board.latest_snapshot
+        key = ("rank_ranges", board_id, dataset.revision, snapshot, column)
+
+        def compute() -> RankIntervals:
+            if column != AGGREGATE_COLUMN:
+                return benchmark_rank_intervals(board, column, snapshot, draws=RANK_RANGE_DRAWS, seed=0)
+            if board.schema.aggregate != "mean":
+                reason = f"rank ranges are computed for plain means, and this board's aggregate is a {board.schema.aggregate.replace('_', ' ')}"
+                return RankIntervals(pd.DataFrame(), "none", 0.95, 0, reason)
+            return aggregate_rank_intervals(board, snapshot, draws=RANK_RANGE_DRAWS, seed=0)
+
+        return self.cache.get_or_compute(key, compute)
 
     def check_view(self, view: LeaderboardView) -> tuple[LeaderboardView, list[str]]:
         """Replace values of `view` that the loaded data does not have, with a notice for each.
@@ -154,7 +193,13 @@ class LeaderboardService:
         rows = apply_view(frame, view, board.schema)
         page = page_rows(rows, view.page, view.page_size)
         view = replace(view, page=page.page)
-        rendered = render_page(page.rows, board.schema, view)
+        page_frame = page.rows
+        if view.show_ranks:
+            ranges = self.rank_ranges(view.board, view.snapshot, view.sort_by if view.sort_by in frame.columns else self.default_sort(board))
+            page_frame = with_rank_ranges(page_frame, ranges)
+            if ranges.reason:
+                notices.append(f"No rank ranges: {ranges.reason}.")
+        rendered = render_page(page_frame, board.schema, view)
         return TablePage(
             view=view,
             table=rendered,

@@ -15,6 +15,8 @@ import gradio as gr
 from leaderboard.service import LeaderboardService
 from leaderboard.state import CompareView, LeaderboardView
 from leaderboard.ui import about_tab, compare_tab
+from leaderboard.ui.correlations_tab import build_correlations_tab
+from leaderboard.ui.tracking_tab import build_tracking_tab
 from leaderboard.ui.leaderboard_tab import (
     SCORES_NORMALIZED,
     SCORES_RAW,
@@ -90,7 +92,7 @@ def build_demo(service: LeaderboardService, page_size: int = 50, refresh_minutes
                         variant = gr.Radio([VARIANT_ALL, VARIANT_BEST], value=VARIANT_ALL, label="Variants")
                         score_kind = gr.Radio([SCORES_NORMALIZED, SCORES_RAW], value=SCORES_NORMALIZED, label="Scores")
                         partial_aggregate = gr.Checkbox(False, label="Average incomplete rows too (marked with coverage)")
-                        show_ranks = gr.Checkbox(False, label="Show per-benchmark ranks")
+                        show_ranks = gr.Checkbox(False, label="Show ranks and 95% rank ranges")
                     columns = gr.CheckboxGroup([], label="Benchmark columns (none ticked shows all)")
                 notices = gr.Markdown("", elem_id="view-notices")
                 table = gr.Dataframe(interactive=False, wrap=True, max_height=720, elem_id="leaderboard-table",
@@ -121,6 +123,9 @@ def build_demo(service: LeaderboardService, page_size: int = 50, refresh_minutes
                     bars = gr.Plot(label="Grouped bars")
                 compare_table = gr.Dataframe(interactive=False, wrap=True, label="Rank and percentile per benchmark")
                 strengths = gr.Markdown("")
+
+            build_tracking_tab(service, board)
+            build_correlations_tab(service, board, snapshot)
 
             with gr.Tab("About", id="about") as about_tab_component:
                 about = gr.Markdown(about_tab.about_markdown(dataset))

@@ -10,6 +10,7 @@ from leaderboard.charts import grouped_bars, radar_chart
 from leaderboard.compare import normalization_bounds, normalized, rank_table, strengths_weaknesses
 from leaderboard.filters import search_mask
 from leaderboard.render import escape_markdown_text as escape_markdown
+from leaderboard.render import format_rank_range
 from leaderboard.service import LeaderboardService
 from leaderboard.state import CompareView
 
@@ -116,7 +117,18 @@ def compare_outputs(service: LeaderboardService, view: CompareView):
                             f"so {end} on the charts is the {extreme} score any model has in this snapshot.")
 
     ranks = rank_table(frame, keys, board.schema)
-    ranks = rank_display(ranks[ranks["benchmark"].isin(shared)], labels, names)
+    ranks = ranks[ranks["benchmark"].isin(shared)]
+    ranges = {b: service.rank_ranges(view.board, snapshot, b) for b in shared}
+    ranks = ranks.assign(rank_range=[
+        None if ranges[b].reason or ranges[b].table.empty or key not in ranges[b].table.index
+        else format_rank_range(ranges[b].table.at[key, "rank_low"], ranges[b].table.at[key, "rank_high"])
+        for b, key in zip(ranks["benchmark"], ranks["model_key"])
+    ])
+    without = [names[b] for b in shared if ranges[b].reason]
+    if without:
+        messages.append("No 95% rank ranges for " + ", ".join(escape_markdown(n) for n in without)
+                        + ": these benchmarks have no standard errors, intervals or item counts.")
+    ranks = rank_display(ranks, labels, names)
     sections = [strengths_markdown(labels[key], strengths_weaknesses(frame, key, board.schema)) for key in keys]
     return radar, bars, ranks, "\n\n".join(sections), "\n\n".join(messages)
 
@@ -129,7 +141,10 @@ def rank_display(ranks: pd.DataFrame, labels: dict[str, str], names: dict[str, s
     def cell(row) -> str:
         if pd.isna(row["rank"]):
             return "—"
-        return f"{int(row['rank'])} of {int(row['n'])} ({ordinal(round(row['percentile']))} percentile)"
+        text = f"{int(row['rank'])} of {int(row['n'])} ({ordinal(round(row['percentile']))} percentile)"
+        if "rank_range" in row.index and isinstance(row["rank_range"], str) and row["rank_range"] != "—":
+            text += f", 95% range {row['rank_range']}"
+        return text
 
     table = ranks.assign(cell=ranks.apply(cell, axis=1))
     wide = table.pivot(index="benchmark", columns="model_key", values="cell")
