@@ -231,6 +231,8 @@ def agreement_drift(
                 rows.append(_drift_row(start, end, bench, count, reason=f"{count} dated models in the window (minimum {min_models})"))
                 previous[bench] = np.nan
             start += pd.Timedelta(days=step_days)
+            if progress is not None:
+                progress(min(1.0, (start - first) / span))
             continue
 
         window_values = values[inside]

@@ -105,7 +105,11 @@ class Benchmark:
 
 @dataclass(frozen=True)
 class BoardSchema:
-    """A board: its provenance, benchmarks, aggregate rule and metadata columns."""
+    """A board: its provenance, benchmarks, aggregate rule and metadata columns.
+
+    `twins` holds (static, fresh) benchmark id pairs: a static benchmark and a
+    fresher or held-out variant of the same skill.
+    """
 
     id: str
     title: str
@@ -122,6 +126,7 @@ class BoardSchema:
     is_default: bool = False
     snapshot_label: str = "As of snapshot"
     notes: tuple[str, ...] = field(default=())
+    twins: tuple[tuple[str, str], ...] = ()
 
     @property
     def benchmark_ids(self) -> list[str]:
@@ -281,7 +286,8 @@ def parse_board_schema(raw: dict, source: str = "<schema>") -> BoardSchema:
     strings, or one string read as a single note. A note item that YAML reads
     as a one-entry mapping, because of an unquoted ": ", is read back as text.
     `default` and a benchmark's `composite` must be YAML booleans, so the text
-    "false" is rejected.
+    "false" is rejected. `twins` lists (static, fresh) benchmark pairs for
+    the fresh-twin alert rule (see `_parse_twins`).
     """
     problems: list[str] = []
     if not isinstance(raw, dict):
@@ -338,6 +344,8 @@ def parse_board_schema(raw: dict, source: str = "<schema>") -> BoardSchema:
         problems.append(f"snapshot_label: expected a non-empty string, got {snapshot_label!r}")
         snapshot_label = "As of snapshot"
 
+    twins = _parse_twins(raw.get("twins", []), set(ids), problems)
+
     if problems:
         raise SchemaError(source, problems)
 
@@ -357,7 +365,41 @@ def parse_board_schema(raw: dict, source: str = "<schema>") -> BoardSchema:
         is_default=is_default,
         notes=tuple(note.strip() for note in notes),
         snapshot_label=snapshot_label.strip(),
+        twins=twins,
     )
+
+
+def _parse_twins(value, benchmark_ids: set[str], problems: list[str]) -> tuple[tuple[str, str], ...]:
+    """Read `twins`: pairs of a static benchmark and a fresher or held-out variant of the same skill.
+
+    Each item is a mapping `{static: <benchmark id>, fresh: <benchmark id>}`;
+    both ids must be declared benchmarks and must differ. A pair declared
+    twice is reported.
+    """
+    if not isinstance(value, list):
+        problems.append(f"twins: expected a list of {{static, fresh}} mappings, got {value!r}")
+        return ()
+    pairs: list[tuple[str, str]] = []
+    for index, item in enumerate(value):
+        where = f"twins[{index}]"
+        if not isinstance(item, dict) or set(item) != {"static", "fresh"}:
+            problems.append(f"{where}: expected a mapping with exactly the keys static and fresh, got {item!r}")
+            continue
+        static, fresh = item["static"], item["fresh"]
+        valid = True
+        for role, bench_id in (("static", static), ("fresh", fresh)):
+            if not isinstance(bench_id, str) or bench_id not in benchmark_ids:
+                problems.append(f"{where}.{role}: {bench_id!r} is not a benchmark id of this board")
+                valid = False
+        if valid and static == fresh:
+            problems.append(f"{where}: static and fresh are both {static!r}; a twin pair needs two different benchmarks")
+            valid = False
+        if valid and (static, fresh) in pairs:
+            problems.append(f"{where}: the pair {static!r} / {fresh!r} is declared more than once")
+            valid = False
+        if valid:
+            pairs.append((static, fresh))
+    return tuple(pairs)
 
 
 def load_board_schema(path: Path) -> BoardSchema:

@@ -157,3 +157,28 @@ def test_browser_compare_tab(page):
     assert page.locator(".js-plotly-plot").count() >= 2
     assert "Strengths" in page.inner_text("body")
     assert page.page_errors == []
+
+
+def test_browser_tracking_tab(page):
+    page.get_by_role("tab", name="Tracking").click()
+    page.wait_for_selector("#tracking-plot .js-plotly-plot", timeout=60_000)
+    page.wait_for_function("() => document.body.innerText.includes('Change points by PELT')", timeout=60_000)
+    page.wait_for_timeout(1000)
+    page.screenshot(path=str(SHOTS / "tracking.png"), full_page=True)
+    text = page.inner_text("body")
+    assert "Sen slope per year" in text
+    assert "Kendall tau" in text
+    assert page.page_errors == []
+
+
+def test_browser_correlations_tab(page):
+    page.get_by_role("tab", name="Correlations").click()
+    page.wait_for_function("() => document.body.innerText.includes('percentile bootstrap interval')", timeout=60_000)
+    page.wait_for_selector("#correlation-matrix .js-plotly-plot", timeout=60_000)
+    heatmap_text = page.evaluate("() => Array.from(document.querySelectorAll('#correlation-matrix text')).map(t => t.textContent).join(' ')")
+    assert "n=2674" in heatmap_text
+    page.get_by_role("button", name="Run agreement and drift").click()
+    page.wait_for_function("() => document.body.innerText.includes('Relative z')", timeout=120_000)
+    page.wait_for_timeout(1000)
+    page.screenshot(path=str(SHOTS / "correlations.png"), full_page=True)
+    assert page.page_errors == []

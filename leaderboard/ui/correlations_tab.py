@@ -117,7 +117,7 @@ def build_correlations_tab(service: LeaderboardService, board: gr.Dropdown, snap
             method = gr.Radio([(label, key) for key, label in METHOD_LABELS.items()], value="kendall", label="Correlation")
             min_overlap = gr.Number(DEFAULT_MIN_OVERLAP, label="Minimum overlap (models)", minimum=2, precision=0)
             cohort = gr.Dropdown([], value="all", label="Cohort", allow_custom_value=True)
-        matrix = gr.Plot(label="Correlation matrix, ordered by hierarchical clustering")
+        matrix = gr.Plot(label="Correlation matrix, ordered by hierarchical clustering", elem_id="correlation-matrix")
         messages = gr.Markdown("")
         with gr.Row():
             pair_a = gr.Dropdown([], label="Scatter: benchmark on x", allow_custom_value=True)

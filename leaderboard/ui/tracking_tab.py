@@ -82,7 +82,7 @@ def build_tracking_tab(service: LeaderboardService, board: gr.Dropdown) -> gr.Ta
             axis = gr.Radio([], label="Time axis")
             cohort = gr.Dropdown([], value="all", label="Cohort", allow_custom_value=True)
         models = gr.Dropdown([], multiselect=True, label="Model histories (pick up to 8)", allow_custom_value=True)
-        plot = gr.Plot(label="Scores over time")
+        plot = gr.Plot(label="Scores over time", elem_id="tracking-plot")
         messages = gr.Markdown("")
         gr.Markdown("**Trend per benchmark** in this cohort: Mann-Kendall test (Kendall's tau between time and "
                     "score, with its p-value) and Sen's slope per year with its 95% interval.")
