@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from leaderboard.alert_service import AlertService
 from leaderboard.refresh import build_data_holder
 from leaderboard.service import LeaderboardService
 from leaderboard.settings import load_settings
@@ -16,7 +17,7 @@ def main() -> None:
     logging.getLogger(__name__).info("starting with %r", settings)
 
     holder = build_data_holder(settings)
-    service = LeaderboardService(holder)
+    service = LeaderboardService(holder, alerts=AlertService(holder))
     warm_caches(service)
     # The timer only matters for a Hub repo: the embedded files do not change while the app runs.
     refresh_minutes = settings.refresh_minutes if settings.results_repo else 0
@@ -26,8 +27,12 @@ def main() -> None:
         server_name=settings.server_name,
         server_port=settings.server_port,
         ssr_mode=False,
+        prevent_thread_lock=True,
         **launch_assets(),
     )
+    # The alert pass starts once the server is up, so the first page never waits for it.
+    service.alerts.start_background()
+    demo.block_thread()
 
 
 if __name__ == "__main__":

@@ -45,5 +45,10 @@ class LRUCache:
                 self._entries.popitem(last=False)
         return value
 
+    def peek(self, key: Hashable, default=None):
+        """Return the cached value for `key` without computing it, or `default` when absent."""
+        with self._lock:
+            return self._entries.get(key, default)
+
     def __len__(self) -> int:
         return len(self._entries)

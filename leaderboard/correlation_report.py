@@ -9,7 +9,7 @@ over time), which the tab runs on request with a progress bar.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 import numpy as np
@@ -76,6 +76,7 @@ def correlation_report(board: BoardData, view: CorrelationView, cohort_keys: set
 
     Boards with fewer than two analysable benchmarks, or where no pair of
     benchmarks reaches the minimum overlap, get `unavailable` with the reason.
+    Components also need `view.min_overlap` models, otherwise they carry a reason.
     `cohort_labels` (model key to label) colours the pair scatter.
     """
     report = CorrelationReport()
@@ -103,7 +104,14 @@ def correlation_report(board: BoardData, view: CorrelationView, cohort_keys: set
     report.benchmarks = order
     report.matrix = _reordered(matrix, order)
     report.partial = _reordered(partial_correlations(wide, view.method, view.min_overlap), order)
-    report.components = principal_components(wide, scaling=view.scaling, impute=view.impute)
+    components = principal_components(wide, scaling=view.scaling, impute=view.impute)
+    if components.reason is None and components.n_models < view.min_overlap:
+        # Components of a handful of models mislead as a 2-model correlation does:
+        # two models always give one component with 100% of the variance.
+        where = "with at least one score" if view.impute else "with every score (complete cases)"
+        components = replace(components, reason=f"needs the minimum overlap of {view.min_overlap} models {where}, "
+                                                f"found {components.n_models}")
+    report.components = components
 
     pair = view.pair if view.pair and all(b in kept for b in view.pair) and view.pair[0] != view.pair[1] else None
     report.pair = pair or _strongest_pair(report.matrix)

@@ -42,6 +42,7 @@ FLAG_URL_PATTERN = re.compile(r"^https://huggingface\.co/[A-Za-z0-9_.\-/]+$")
 MODEL_HEADER = "Model"
 RANK_HEADER = "Rank"
 RANK_RANGE_HEADER = "Rank range (95%)"
+ALERT_HEADER = "Alerts"
 
 # Metadata shown as columns, with header and hover help. The other metadata
 # columns serve filters (merged, moe, official_provider) or badges (flagged).
@@ -187,6 +188,13 @@ def format_rank(value) -> str:
     return str(int(value))
 
 
+def alert_badge(count, severity) -> str:
+    """Format a model's gaming alerts as "⚠ 2 (high)", or "" when it has none."""
+    if _is_missing(count) or int(count) == 0:
+        return ""
+    return f"⚠ {int(count)} ({severity})" if not _is_missing(severity) else f"⚠ {int(count)}"
+
+
 def format_rank_range(low, high) -> str:
     """Format a rank interval as "3–7", a single rank as "3", and a missing one as "—"."""
     if _is_missing(low) or _is_missing(high):
@@ -273,6 +281,10 @@ def render_page(rows: pd.DataFrame, schema: BoardSchema, view: LeaderboardView) 
         )
     ]
     columns.append((MODEL_HEADER, models, "markdown", "model name, linked to its Hugging Face page when it has one"))
+
+    if "alert_count" in rows.columns:
+        badges = [alert_badge(count, severity) for count, severity in zip(rows["alert_count"], rows["alert_severity"])]
+        columns.append((ALERT_HEADER, badges, "str", "gaming alerts of this model (most severe in brackets); details on the Alerts tab"))
 
     if schema.aggregate != "none":
         numeric[len(columns)] = _column(rows, AGGREGATE_COLUMN)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from leaderboard.alert_service import model_alert_summary
 from leaderboard.cache import LRUCache
 from leaderboard.filters import apply_view, page_rows
 from leaderboard.render import RenderedTable, export_frame, render_page
@@ -84,10 +85,12 @@ def with_rank_ranges(rows: pd.DataFrame, ranges: RankIntervals) -> pd.DataFrame:
 class LeaderboardService:
     """Views over the dataset held by `holder` (an object with a `dataset` attribute)."""
 
-    def __init__(self, holder, cache: LRUCache | None = None, export_dir: Path | None = None):
+    def __init__(self, holder, cache: LRUCache | None = None, export_dir: Path | None = None, alerts=None):
         self.holder = holder
         self.cache = cache or LRUCache(max_entries=48)
         self._export_dir = export_dir
+        # An `AlertService`, or None: the leaderboard then has no alert column.
+        self.alerts = alerts
 
     @property
     def dataset(self) -> Dataset:
@@ -168,6 +171,25 @@ class LeaderboardService:
             view = replace(view, page_size=page_size)
         return view, notices
 
+    def _with_alerts(self, rows: pd.DataFrame, view: LeaderboardView) -> tuple[pd.DataFrame, str | None]:
+        """Add `alert_count` / `alert_severity` from the board's alert pass, hiding alerted models if asked.
+
+        The pass runs in the background: until it is done the rows are returned
+        unchanged with a notice, so the table never waits for it.
+        """
+        if self.alerts is None:
+            return rows, None
+        report = self.alerts.ready(view.board)
+        if report is None:
+            return rows, "Alerts are still being computed; the alert column appears when they are ready."
+        summary = model_alert_summary(report)
+        counts = rows["model_key"].map(summary["alert_count"]).fillna(0).astype(int)
+        if view.hide_alerted:
+            keep = (counts == 0).to_numpy()
+            rows, counts = rows[keep], counts[keep]
+        severity = rows["model_key"].map(summary["alert_severity"])
+        return rows.assign(alert_count=counts.to_numpy(), alert_severity=severity.to_numpy()), None
+
     @staticmethod
     def default_sort(board: BoardData) -> str:
         """Sort by the aggregate where the board has one, else by its first benchmark."""
@@ -191,6 +213,9 @@ class LeaderboardService:
             notices.append(f"{board.schema.benchmark(view.sort_by).name} has no scores in this snapshot; sorting by {fallback} instead.")
             view = replace(view, sort_by=fallback)
         rows = apply_view(frame, view, board.schema)
+        rows, alert_notice = self._with_alerts(rows, view)
+        if alert_notice:
+            notices.append(alert_notice)
         page = page_rows(rows, view.page, view.page_size)
         view = replace(view, page=page.page)
         page_frame = page.rows

@@ -39,6 +39,7 @@ class LeaderboardView:
     hide_flagged: bool = False
     hide_merged: bool = False
     hide_moe: bool = False
+    hide_alerted: bool = False
     best_variant: bool = False
     raw_scores: bool = False
     partial_aggregate: bool = False

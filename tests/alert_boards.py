@@ -122,7 +122,7 @@ def _add_model(wide: pd.DataFrame, models: pd.DataFrame, key: str, params: float
 
 
 def _typical_scores(wide: pd.DataFrame, quantile: float) -> np.ndarray:
-    return wide.quantile(quantile).to_numpy()
+    return wide.quantile(quantile).to_numpy().copy()
 
 
 def apply_plant(wide: pd.DataFrame, models: pd.DataFrame, kind: str) -> None:
@@ -153,11 +153,23 @@ def apply_plant(wide: pd.DataFrame, models: pd.DataFrame, kind: str) -> None:
         raise ValueError(f"unknown plant {kind!r}; use one of {', '.join(PLANT_KEYS)}")
 
 
-def synthetic_board(n_models: int = 200, n_benchmarks: int = 6, seed: int = 0, plant=(), lineage: bool = False) -> BoardData:
+def inflated_key(index: int) -> str:
+    """Return the model key of the `index`-th extra inflated model of `synthetic_board(n_inflated=...)`."""
+    return f"plant-org/Inflated-{index:02d}-7B"
+
+
+def inflated_benchmark(index: int, n_benchmarks: int = 6) -> str:
+    """Return the benchmark inflated in the `index`-th extra inflated model."""
+    return f"bench_{index % n_benchmarks}"
+
+
+def synthetic_board(n_models: int = 200, n_benchmarks: int = 6, seed: int = 0, plant=(), lineage: bool = False, n_inflated: int = 0) -> BoardData:
     """Build a synthetic board of `n_models` random models plus one model per planted kind in `plant`.
 
     `plant` is an iterable of kinds from `PLANT_KEYS`. With `lineage=True` the
     board declares `base_model`, and random models name earlier ones as base.
+    `n_inflated` adds that many more models (keys from `inflated_key`), each
+    with `PLANT_EFFECT` points on one benchmark: `inflated_benchmark(i)`.
     """
     if n_benchmarks < 5 and any(kind in ("specialist", "published_zero") for kind in plant):
         raise ValueError("the specialist and published_zero plants need at least 5 benchmarks")
@@ -166,6 +178,10 @@ def synthetic_board(n_models: int = 200, n_benchmarks: int = 6, seed: int = 0, p
     wide, models = _base_tables(n_models, n_benchmarks, rng, lineage)
     for kind in plant:
         apply_plant(wide, models, kind)
+    for index in range(n_inflated):
+        scores = _typical_scores(wide, float(rng.uniform(0.2, 0.8)))
+        scores[int(inflated_benchmark(index, n_benchmarks)[len("bench_"):])] += PLANT_EFFECT
+        _add_model(wide, models, inflated_key(index), 7.0, scores)
 
     low = np.array([b.scale.valid_range[0] for b in schema.benchmarks])
     high = np.array([b.scale.valid_range[1] for b in schema.benchmarks])

@@ -17,13 +17,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_app(dataset, page_size: int = 50):
+def running_app(dataset, page_size: int = 50, with_alerts: bool = False):
     """Build the Blocks around `dataset`, launch it on a free loopback port and yield its URL."""
+    from leaderboard.alert_service import AlertService
     from leaderboard.refresh import DataHolder
     from leaderboard.service import LeaderboardService
     from leaderboard.ui.blocks import build_demo, launch_assets
 
-    service = LeaderboardService(DataHolder(lambda: dataset, dataset, label="the test data"))
+    holder = DataHolder(lambda: dataset, dataset, label="the test data")
+    service = LeaderboardService(holder, alerts=AlertService(holder) if with_alerts else None)
     demo = build_demo(service, page_size=page_size)
     demo.queue(default_concurrency_limit=4)
     demo.launch(

@@ -175,7 +175,7 @@ def test_table_api_in_fresh_session():
     with running_app(dataset) as url:
         client = client_module.Client(url, verbose=False)
         table, info, _, _ = client.predict(
-            "first", NEW, "", [], [], [], None, None, True, False, False, False, False, False,
+            "first", NEW, "", [], [], [], None, None, True, False, False, False, False, False, False,
             "All variants", "Normalized", False, [], False, "aggregate", True,
             api_name="/leaderboard_table",
         )

@@ -69,9 +69,9 @@ def view(**settings) -> CorrelationView:
 
 
 def test_analysed_wide_drops_composite():
-    wide, kept, excluded = analysed_wide(sparse_board(), view(), None)
-    assert kept == ["a", "b", "c", "d"]
-    assert list(wide.columns) == kept
+    wide, analysed, excluded = analysed_wide(sparse_board(), view(), None)
+    assert analysed == ["a", "b", "c", "d"]
+    assert list(wide.columns) == analysed
     assert "idx" in excluded
     assert "composite" in excluded["idx"]
 
@@ -162,8 +162,9 @@ def test_report_cohort_colours_pair():
 def test_report_components_complete_cases():
     report = correlation_report(sparse_board(), view(), None)
     components = report.components
-    # Complete cases over A, B, C and D are m18 and m19 only: too few for components.
-    assert components.n_models == 2 or components.reason is not None
+    # Complete cases over A, B, C and D are m18 and m19 only: fewer than the minimum overlap.
+    assert components.n_models == 2
+    assert components.reason == "needs the minimum overlap of 10 models with every score (complete cases), found 2"
     imputed = correlation_report(sparse_board(), view(impute=True), None).components
     assert imputed.reason is None
     assert imputed.n_models == 30

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.e2e
 DEFAULT_CONTROLS = dict(
     search="", model_types=[], precisions=[], licenses=[], params_min=None, params_max=None,
     include_unknown_size=True, official_only=False, hub_only=False, hide_flagged=False, hide_merged=False,
-    hide_moe=False, variant="All variants", score_kind="Normalized", partial_aggregate=False, columns=[],
+    hide_moe=False, hide_alerted=False, variant="All variants", score_kind="Normalized", partial_aggregate=False, columns=[],
     show_ranks=False, sort_by="aggregate", sort_descending=True,
 )
 

@@ -19,7 +19,15 @@ Terms used here:
   (1 + larger models scoring >= m) / (1 + larger models). It is valid when
   m's capability is exchangeable with the larger models', and conservative
   when smaller models are weaker, which is the usual case. The test needs
-  `MIN_LARGER` larger models; with fewer it is not run.
+  `MIN_LARGER` larger models; with fewer it is not run. A rank p-value
+  cannot fall below 1 / (1 + larger models), too weak to survive
+  Benjamini-Hochberg over thousands of tests, so for a model that beats
+  every larger one the margin is also scored: the top k = max(MIN_LARGER,
+  10%) larger models are the tail, u the k-th best of them, and their
+  excesses over u are taken as exponential with the mean excess as scale.
+  That p-value is (k / larger models) x exp(-(m - u) / scale), a
+  parametric extrapolation beyond the best larger model; the smaller of the
+  two is used.
 - frontier fit: linear quantile regression (statsmodels `QuantReg`) of
   capability on log size at `FRONTIER_QUANTILE`. The excess is capability
   minus the frontier. The tail scale comes from the upper tail only
@@ -128,8 +136,8 @@ def general_capability(wide: pd.DataFrame, schema: BoardSchema) -> Capability | 
     return Capability(scores, list(pca.loadings.index), slope, float(pca.explained_variance_ratio["PC1"]))
 
 
-def _dominance(log_size: np.ndarray, capability: np.ndarray, ratio: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Return, per model, the count of models >= ratio x its size, how many of them score >= it, and their best score."""
+def _dominance(log_size: np.ndarray, capability: np.ndarray, ratio: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Return, per model, the count of models >= ratio x its size, how many of them score >= it, their best score, and the tail p-value of the margin (NaN unless it beats them all)."""
     order = np.argsort(log_size, kind="stable")
     sorted_size = log_size[order]
     sorted_cap = capability[order]
@@ -140,6 +148,18 @@ def _dominance(log_size: np.ndarray, capability: np.ndarray, ratio: float) -> tu
     suffix_best = np.maximum.accumulate(sorted_cap[::-1])[::-1]
     best_larger = np.where(start < len(log_size), suffix_best[np.minimum(start, len(log_size) - 1)], np.nan)
 
+    # Margin over the larger models' upper tail, for the models that beat all of them.
+    tail_p = np.full(len(log_size), np.nan)
+    for i in np.flatnonzero(n_larger >= MIN_LARGER):
+        if capability[i] <= best_larger[i]:
+            continue
+        larger_caps = np.sort(sorted_cap[start[i]:])[::-1]
+        k = max(MIN_LARGER, int(math.ceil(0.1 * len(larger_caps))))
+        threshold = larger_caps[k - 1]
+        scale = float(np.mean(larger_caps[: k - 1] - threshold))
+        if scale > 0:
+            tail_p[i] = k / len(larger_caps) * math.exp(-(capability[i] - threshold) / scale)
+
     at_least = np.zeros(len(log_size), dtype="int64")
     positions = np.arange(len(log_size))
     for begin in range(0, len(log_size), CHUNK):
@@ -147,7 +167,7 @@ def _dominance(log_size: np.ndarray, capability: np.ndarray, ratio: float) -> tu
         larger = positions[None, :] >= start[block, None]
         beaten = sorted_cap[None, :] >= capability[block, None]
         at_least[block] = (larger & beaten).sum(axis=1)
-    return n_larger, at_least, best_larger
+    return n_larger, at_least, best_larger, tail_p
 
 
 def rule_size(board: BoardData, snapshot: str | None, settings: AlertSettings, muted, sizes: pd.Series) -> list[Finding]:
@@ -196,8 +216,8 @@ def rule_size(board: BoardData, snapshot: str | None, settings: AlertSettings, m
     share_at_least = (len(excess) - np.searchsorted(sorted_excess, excess, side="left")) / len(excess)
     p_frontier = np.where(excess > 0, share_above * np.exp(-np.clip(excess, 0, None) / beta), share_at_least)
 
-    n_larger, at_least, best_larger = _dominance(log_size, cap, settings.size_ratio)
-    p_dominance = (1 + at_least) / (1 + n_larger)
+    n_larger, at_least, best_larger, tail_p = _dominance(log_size, cap, settings.size_ratio)
+    p_dominance = np.fmin((1 + at_least) / (1 + n_larger), tail_p)
     runs_dominance = n_larger >= MIN_LARGER
     p_value = np.where(runs_dominance, np.minimum(1.0, 2 * np.minimum(p_frontier, p_dominance)), p_frontier)
 
@@ -223,6 +243,7 @@ def rule_size(board: BoardData, snapshot: str | None, settings: AlertSettings, m
             "best_larger": float(best_larger[i]),
             "beats_every_larger": bool(n_larger[i] > 0 and at_least[i] == 0),
             "p_dominance": float(p_dominance[i]) if runs_dominance[i] else None,
+            "p_margin_over_larger": None if np.isnan(tail_p[i]) else float(tail_p[i]),
             "n_reference": len(keys),
             "n_unknown_size": n_unknown,
             "n_incomplete": n_incomplete,

@@ -8,6 +8,7 @@ from leaderboard.store import Dataset
 from leaderboard.render import escape_markdown_text as escape_markdown
 
 ABOUT_FILE = Path(__file__).resolve().parent.parent.parent / "docs" / "about.md"
+METHODS_FILE = ABOUT_FILE.with_name("methods.md")
 
 
 def board_provenance(dataset: Dataset) -> str:
@@ -37,4 +38,5 @@ def about_markdown(dataset: Dataset) -> str:
     """Return the About page: the fixed text from `docs/about.md`, then each board's provenance."""
     intro = ABOUT_FILE.read_text(encoding="utf-8") if ABOUT_FILE.exists() else ""
     revision = f"Data revision `{dataset.revision}` from {escape_markdown(dataset.source)}."
-    return f"{intro}\n\n## Boards\n\n{revision}\n\n{board_provenance(dataset)}"
+    methods = METHODS_FILE.read_text(encoding="utf-8") if METHODS_FILE.exists() else ""
+    return f"{intro}\n\n{methods}\n\n## Boards\n\n{revision}\n\n{board_provenance(dataset)}"

@@ -15,6 +15,7 @@ import gradio as gr
 from leaderboard.service import LeaderboardService
 from leaderboard.state import CompareView, LeaderboardView
 from leaderboard.ui import about_tab, compare_tab
+from leaderboard.ui.alerts_tab import build_alerts_tab, evidence_card
 from leaderboard.ui.correlations_tab import build_correlations_tab
 from leaderboard.ui.tracking_tab import build_tracking_tab
 from leaderboard.ui.leaderboard_tab import (
@@ -88,6 +89,7 @@ def build_demo(service: LeaderboardService, page_size: int = 50, refresh_minutes
                         hide_flagged = gr.Checkbox(False, label="Hide flagged")
                         hide_merged = gr.Checkbox(False, label="Hide merges (merge flag or merge model type)")
                         hide_moe = gr.Checkbox(False, label="Hide mixture of experts")
+                        hide_alerted = gr.Checkbox(False, label="Hide models with gaming alerts")
                     with gr.Row():
                         variant = gr.Radio([VARIANT_ALL, VARIANT_BEST], value=VARIANT_ALL, label="Variants")
                         score_kind = gr.Radio([SCORES_NORMALIZED, SCORES_RAW], value=SCORES_NORMALIZED, label="Scores")
@@ -126,6 +128,8 @@ def build_demo(service: LeaderboardService, page_size: int = 50, refresh_minutes
 
             build_tracking_tab(service, board)
             build_correlations_tab(service, board, snapshot)
+            if service.alerts is not None:
+                _, alert_id, alert_card, alert_chart = build_alerts_tab(service, service.alerts, board)
 
             with gr.Tab("About", id="about") as about_tab_component:
                 about = gr.Markdown(about_tab.about_markdown(dataset))
@@ -134,7 +138,7 @@ def build_demo(service: LeaderboardService, page_size: int = 50, refresh_minutes
         view_state = gr.State(None)
         controls = LeaderboardControls(
             search, model_types, precisions, licenses, params_min, params_max, include_unknown_size,
-            official_only, hub_only, hide_flagged, hide_merged, hide_moe, variant, score_kind,
+            official_only, hub_only, hide_flagged, hide_merged, hide_moe, hide_alerted, variant, score_kind,
             partial_aggregate, columns, show_ranks, sort_by, sort_descending,
         )
         table_outputs = [table, page_info, column_help, notices, page_keys, view_state]
@@ -174,6 +178,8 @@ def build_demo(service: LeaderboardService, page_size: int = 50, refresh_minutes
 
         def on_reload():
             holder.refresh()
+            if service.alerts is not None:
+                service.alerts.start_background()
             return status_line(holder), about_tab.about_markdown(service.dataset)
 
         control_inputs = [board, snapshot] + controls.inputs()
@@ -187,7 +193,7 @@ def build_demo(service: LeaderboardService, page_size: int = 50, refresh_minutes
         gr.on(
             [snapshot.input, search.change, model_types.input, precisions.input, licenses.input,
              params_min.submit, params_max.submit, params_min.blur, params_max.blur, include_unknown_size.input, official_only.input, hub_only.input,
-             hide_flagged.input, hide_merged.input, hide_moe.input, variant.input, score_kind.input,
+             hide_flagged.input, hide_merged.input, hide_moe.input, hide_alerted.input, variant.input, score_kind.input,
              partial_aggregate.input, columns.input, show_ranks.input, sort_by.input, sort_descending.input,
              ],
             on_controls, control_inputs, table_outputs, show_progress="hidden", trigger_mode="always_last",
@@ -205,6 +211,16 @@ def build_demo(service: LeaderboardService, page_size: int = 50, refresh_minutes
             on_controls, control_inputs, table_outputs)
 
         demo.load(on_board, board, board_outputs).then(on_controls, control_inputs, table_outputs)
+        if service.alerts is not None:
+            def on_alert_link(request: gr.Request):
+                # `?alert=<id>` opens the Alerts tab on that alert's evidence card.
+                wanted = (request.query_params.get("alert") or "").strip()[:64] if request else ""
+                if not wanted:
+                    return gr.Tabs(), gr.Textbox(), gr.Markdown(), gr.Plot()
+                card_text, figure = evidence_card(service, service.alerts, wanted)
+                return gr.Tabs(selected="alerts"), wanted, card_text, figure
+
+            demo.load(on_alert_link, None, [tabs, alert_id, alert_card, alert_chart])
         if refresh_minutes > 0:
             timer = gr.Timer(refresh_minutes * 60)
             timer.tick(on_reload, None, [status, about])

@@ -129,6 +129,7 @@ def compare_outputs(service: LeaderboardService, view: CompareView):
         messages.append("No 95% rank ranges for " + ", ".join(escape_markdown(n) for n in without)
                         + ": these benchmarks have no standard errors, intervals or item counts.")
     ranks = rank_display(ranks, labels, names)
+    messages.extend(compared_alerts(service, view.board, keys, labels, names))
     sections = [strengths_markdown(labels[key], strengths_weaknesses(frame, key, board.schema)) for key in keys]
     return radar, bars, ranks, "\n\n".join(sections), "\n\n".join(messages)
 
@@ -167,3 +168,23 @@ def strengths_markdown(label: str, result) -> str:
                          f"({row['difference_sd']:+.1f} SD)")
         lines.append(f"- {heading}: " + "; ".join(items))
     return "\n".join(lines)
+
+
+def compared_alerts(service: LeaderboardService, board_id: str, keys: list[str], labels: dict[str, str],
+                    names: dict[str, str]) -> list[str]:
+    """Return one Markdown line per alert of the compared models, or a notice while alerts are computing."""
+    if service.alerts is None:
+        return []
+    report = service.alerts.ready(board_id)
+    if report is None:
+        return ["Alerts for these models are still being computed."]
+    wanted = set(keys)
+    lines = []
+    for alert in report.alerts:
+        finding = alert.finding
+        if finding.model_key not in wanted:
+            continue
+        bench = names.get(finding.benchmark, finding.benchmark or "all benchmarks")
+        lines.append(f"Alert ({escape_markdown(alert.severity)}) on {escape_markdown(labels[finding.model_key])}: "
+                     f"{escape_markdown(finding.summary or bench)} (id `{escape_markdown(alert.id)}`).")
+    return lines or ["No alerts for these models."]

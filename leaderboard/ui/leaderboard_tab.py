@@ -45,6 +45,7 @@ class LeaderboardControls:
     hide_flagged: gr.Checkbox
     hide_merged: gr.Checkbox
     hide_moe: gr.Checkbox
+    hide_alerted: gr.Checkbox
     variant: gr.Radio
     score_kind: gr.Radio
     partial_aggregate: gr.Checkbox
@@ -72,7 +73,7 @@ class LeaderboardOutputs:
 def view_from_values(board: str, snapshot: str | None, page: int, page_size: int, values: list) -> LeaderboardView:
     """Build a view from the control values, in `LeaderboardControls` order."""
     (search, model_types, precisions, licenses, params_min, params_max, include_unknown, official, hub,
-     hide_flagged, hide_merged, hide_moe, variant, score_kind, partial, columns, show_ranks, sort_by,
+     hide_flagged, hide_merged, hide_moe, hide_alerted, variant, score_kind, partial, columns, show_ranks, sort_by,
      descending) = values
     return LeaderboardView(
         board=board,
@@ -89,6 +90,7 @@ def view_from_values(board: str, snapshot: str | None, page: int, page_size: int
         hide_flagged=bool(hide_flagged),
         hide_merged=bool(hide_merged),
         hide_moe=bool(hide_moe),
+        hide_alerted=bool(hide_alerted),
         best_variant=variant == VARIANT_BEST,
         raw_scores=score_kind == SCORES_RAW,
         partial_aggregate=bool(partial),
@@ -155,6 +157,7 @@ def board_control_updates(service: LeaderboardService, board_id: str) -> tuple:
         gr.Checkbox(value=False, visible="flagged" in meta),
         gr.Checkbox(value=False, visible="merged" in meta),
         gr.Checkbox(value=False, visible="moe" in meta),
+        gr.Checkbox(value=False),
         # bool(): gradio hides a component whose `visible` is a numpy bool.
         gr.Radio(value=VARIANT_ALL, visible=bool("hub_id" in board.models.columns and board.models["hub_id"].notna().any())),
         gr.Radio(value=SCORES_NORMALIZED, visible=schema.has_raw_scores),

@@ -57,7 +57,7 @@ def tracking_outputs(service: LeaderboardService, view: TrackingView) -> tuple:
 def control_updates(service: LeaderboardService, board_id: str) -> tuple:
     """Return updates for the benchmark, axis, cohort and model pickers after a board change."""
     if board_id not in service.dataset.boards:
-        return gr.Dropdown(choices=[], value=None), gr.Radio(choices=[], value=None), gr.Dropdown(choices=[], value="all"), gr.Dropdown(choices=[], value=[])
+        return gr.Dropdown(choices=[], value=None), gr.Radio(choices=[], value=None), gr.Dropdown(choices=[], value="all"), gr.Dropdown(choices=[], value=[], multiselect=True)
     board = service.board(board_id)
     names = {b.id: b.name for b in board.schema.benchmarks}
     benchmarks = [(names[b], b) for b in analysable_benchmarks(board)]
@@ -68,7 +68,7 @@ def control_updates(service: LeaderboardService, board_id: str) -> tuple:
         gr.Dropdown(choices=benchmarks, value=benchmarks[0][1] if benchmarks else None),
         gr.Radio(choices=axes, value=axes[0][1] if axes else None, visible=len(axes) > 1),
         gr.Dropdown(choices=cohorts, value="all"),
-        gr.Dropdown(choices=models, value=[], max_choices=MAX_MODELS),
+        gr.Dropdown(choices=models, value=[], multiselect=True, max_choices=MAX_MODELS),
     )
 
 

@@ -1,0 +1,94 @@
+"""Alert passes per board and data revision, computed off the request path.
+
+`AlertService.start_background` runs the pass for every board in a daemon
+thread after launch, so the first page never waits for it. Handlers ask
+`ready(board)` and show a "still computing" notice until the report exists;
+`report(board)` computes on demand (used by the Alerts tab and by links).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import pandas as pd
+
+from leaderboard.alerts.run import AlertReport, alerts_frame, run_alerts
+from leaderboard.alerts.settings import AlertSettings
+from leaderboard.cache import LRUCache
+
+logger = logging.getLogger(__name__)
+
+GAMING_SEVERITIES = ("low", "medium", "high")
+_SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2, "data-quality": 3}
+
+
+class AlertService:
+    """Cached alert reports keyed on (board, data revision, settings)."""
+
+    def __init__(self, holder, settings: AlertSettings | None = None, cache: LRUCache | None = None):
+        self.holder = holder
+        self.settings = settings or AlertSettings()
+        self.cache = cache or LRUCache(max_entries=32)
+        self._locks: dict[str, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
+
+    def _key(self, board_id: str) -> tuple:
+        return ("alerts", board_id, self.holder.dataset.revision, self.settings)
+
+    def ready(self, board_id: str) -> AlertReport | None:
+        """Return the report if it has been computed for the current revision, else None."""
+        return self.cache.peek(self._key(board_id))
+
+    def report(self, board_id: str) -> AlertReport:
+        """Return the report, computing it now if needed; one computation per board at a time."""
+        with self._locks_guard:
+            lock = self._locks.setdefault(board_id, threading.Lock())
+        with lock:
+            dataset = self.holder.dataset
+            board = dataset.boards[board_id]
+            return self.cache.get_or_compute(self._key(board_id), lambda: run_alerts(board, dataset.revision, self.settings))
+
+    def start_background(self) -> threading.Thread:
+        """Compute every board's report in a daemon thread, default board first."""
+        dataset = self.holder.dataset
+        order = [dataset.default_board] + [b for b in dataset.boards if b != dataset.default_board]
+
+        def work() -> None:
+            for board_id in order:
+                try:
+                    report = self.report(board_id)
+                except (ValueError, KeyError, ArithmeticError, MemoryError) as exc:
+                    logger.warning("alert pass failed for board %s at revision %s: %s", board_id, dataset.revision, exc)
+                    continue
+                logger.info("alert pass for board %s at revision %s: %d alerts from %d tests in %.1f s",
+                            board_id, dataset.revision, len(report.alerts), report.n_tests, report.runtime)
+
+        thread = threading.Thread(target=work, name="alert-pass", daemon=True)
+        thread.start()
+        return thread
+
+    def find(self, alert_id: str) -> tuple[str, object] | None:
+        """Return (board id, alert) for an alert id, computing boards' reports as needed; None when not found."""
+        for board_id in self.holder.dataset.boards:
+            for alert in self.report(board_id).alerts:
+                if alert.id == alert_id:
+                    return board_id, alert
+        return None
+
+
+def model_alert_summary(report: AlertReport | None) -> pd.DataFrame:
+    """Return per model key: `alert_count` (gaming alerts), `alert_severity` (the most severe) and `data_quality` count."""
+    columns = ["alert_count", "alert_severity", "data_quality"]
+    if report is None or not report.alerts:
+        return pd.DataFrame(columns=columns)
+    frame = alerts_frame(report)
+    frame = frame[frame["model_key"].notna()]
+    gaming = frame[frame["severity"].isin(GAMING_SEVERITIES)]
+    counts = gaming.groupby("model_key").size().rename("alert_count")
+    worst = gaming.assign(order=gaming["severity"].map(_SEVERITY_ORDER)).sort_values("order").groupby("model_key")["severity"].first()
+    quality = frame[frame["severity"] == "data-quality"].groupby("model_key").size().rename("data_quality")
+    summary = pd.concat([counts, worst.rename("alert_severity"), quality], axis=1)
+    summary["alert_count"] = summary["alert_count"].fillna(0).astype(int)
+    summary["data_quality"] = summary["data_quality"].fillna(0).astype(int)
+    return summary[columns]
