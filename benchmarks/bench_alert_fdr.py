@@ -4,11 +4,11 @@ Run from the repository root:
 
     python benchmarks/bench_alert_fdr.py [--boards 200] [--q 0.05,0.10,0.20] [--inflated 10] [--effects 25,12]
 
-Boards come from `tests.alert_boards.synthetic_board` (200 models x 6
-benchmarks, one general factor plus Gaussian noise of 3 points, lineage on, so
-the residual, size, base_jump and health rules all run; no shipped schema
-declares twin pairs and the synthetic models have no submission dates, so
-twin_gap and selection have nothing to test). Seeds are 10,000 + i under the
+Boards come from `tests.alert_boards.synthetic_board`: 200 models x 6
+benchmarks, one general factor plus Gaussian noise of 3 points, lineage on,
+so the residual, size, base_jump and health rules all run. The synthetic
+schema declares no twin pairs and its models have no submission dates, so
+twin_gap and selection have nothing to test. Seeds are 10,000 + i under the
 null and 20,000 + i with plants, for i in 0 .. boards - 1.
 
 Two settings are simulated at each q: the default effect floors, and all

@@ -4,12 +4,12 @@ Run from the repository root:
 
     python benchmarks/bench_alerts.py [--top 15] [--models 10000] [--benchmarks 12]
 
-It prints Markdown: for each embedded board the number of tests, alerts per
+It prints Markdown. For each embedded board: the number of tests, alerts per
 rule, the share of models with an alert (gaming rules and data-quality
 separately), the `--top` alerts of each rule with the largest effect, and the
-run time of the pass; then, for Open LLM Leaderboard v1, how the alerts relate
-to the maintainers' manual flags; then the time of one pass over a synthetic
-board of `--models` x `--benchmarks` and of a second call served from a cache.
+run time of the pass. For Open LLM Leaderboard v1: how the alerts relate to
+the maintainers' manual flags. Last, the time of one pass over a synthetic
+board of `--models` x `--benchmarks`, and of a second call served from a cache.
 
 Definitions used below:
 

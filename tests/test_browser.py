@@ -182,3 +182,51 @@ def test_browser_correlations_tab(page):
     page.wait_for_timeout(1000)
     page.screenshot(path=str(SHOTS / "correlations.png"), full_page=True)
     assert page.page_errors == []
+
+
+@pytest.fixture(scope="module")
+def alerts_page():
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed at /usr/bin/chromium; scripts/run_tests.sh installs it")
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    from leaderboard.embedded import load_embedded
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with running_app(load_embedded(), with_alerts=True) as url, playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        context.route("**/*", only_loopback)
+        tab = context.new_page()
+        errors = []
+        tab.on("pageerror", lambda exc: errors.append(str(exc)))
+        tab.url_base = url
+        tab.page_errors = errors
+        yield tab
+        browser.close()
+
+
+def test_browser_alerts_tab_and_evidence_card(alerts_page):
+    page = alerts_page
+    page.goto(page.url_base)
+    page.get_by_role("tab", name="Alerts").click()
+    page.wait_for_selector("#alerts-table .virtual-row", timeout=120_000)
+    page.screenshot(path=str(SHOTS / "alerts.png"))
+    page.locator("#alerts-table .virtual-row").nth(0).locator("[role=gridcell]").nth(2).click()
+    page.wait_for_function("() => document.querySelector('#evidence-card').innerText.includes('Data revision')", timeout=60_000)
+    page.wait_for_timeout(1000)
+    page.locator("#evidence-card").scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / "evidence_card.png"), full_page=True)
+    assert "Benjamini-Hochberg" in page.inner_text("#evidence-card")
+    assert page.page_errors == []
+
+
+def test_browser_alert_link_opens_card(alerts_page):
+    page = alerts_page
+    page.goto(page.url_base)
+    page.get_by_role("tab", name="Alerts").click()
+    page.wait_for_selector("#alerts-table .virtual-row", timeout=120_000)
+    first_id = page.locator("#alerts-table .virtual-row").nth(0).locator("[role=gridcell]").last.inner_text().strip()
+    page.goto(f"{page.url_base}?alert={first_id}")
+    page.wait_for_function("id => { const el = document.querySelector('#evidence-card'); return el && el.innerText.includes(id); }",
+                           arg=first_id, timeout=120_000)
+    assert page.locator("#evidence-card").is_visible()
