@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from leaderboard.alert_service import AlertService
+from leaderboard.alerts.settings import AlertSettings
 from leaderboard.refresh import build_data_holder
 from leaderboard.service import LeaderboardService
 from leaderboard.settings import load_settings
@@ -17,7 +18,8 @@ def main() -> None:
     logging.getLogger(__name__).info("starting with %r", settings)
 
     holder = build_data_holder(settings)
-    service = LeaderboardService(holder, alerts=AlertService(holder))
+    alert_settings = AlertSettings(q=settings.alert_q, residual_floor=settings.alert_residual_floor)
+    service = LeaderboardService(holder, alerts=AlertService(holder, alert_settings))
     warm_caches(service)
     # The timer only matters for a Hub repo: the embedded files do not change while the app runs.
     refresh_minutes = settings.refresh_minutes if settings.results_repo else 0

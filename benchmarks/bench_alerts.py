@@ -140,6 +140,9 @@ def top_alerts(report: AlertReport, rule: str, top: int, flagged: set | None, fi
             "unit": finding.effect_unit,
             "q": q_value if q_value is not None else np.nan,
         }
+        if "observed" not in evidence:
+            # Metadata findings (a size that contradicts the name) carry no score, so show what they found.
+            row["finding"] = finding.summary[:90]
         if "exempt" in evidence:
             row["exemption"] = str(evidence["exempt"])[:60]
         if flagged is not None:

@@ -26,6 +26,8 @@ SETTINGS_HELP: dict[str, tuple[str, str]] = {
     "GRADIO_SERVER_PORT": ("7860", "Port the app listens on."),
     "PAGE_SIZE": ("50", "Rows per leaderboard page (at most 200)."),
     "LOG_LEVEL": ("INFO", "Python logging level."),
+    "ALERT_Q": ("0.10", "Benjamini-Hochberg false-discovery rate of the alert pass, across every test of a data revision."),
+    "ALERT_RESIDUAL_FLOOR": ("8", "Minimum excess, in score points, of a benchmark-specific residual alert."),
 }
 
 
@@ -46,6 +48,8 @@ class Settings:
     page_size: int
     log_level: str
     on_space: bool
+    alert_q: float = 0.10
+    alert_residual_floor: float = 8.0
 
     def __repr__(self) -> str:
         # The token must never reach a log line through a repr.
@@ -86,4 +90,6 @@ def load_settings(env: dict | None = None) -> Settings:
         page_size=int(_number(env, "PAGE_SIZE", 50, 1, 200)),
         log_level=(env.get("LOG_LEVEL") or "INFO").upper(),
         on_space=on_space,
+        alert_q=_number(env, "ALERT_Q", 0.10, 0.001, 0.5),
+        alert_residual_floor=_number(env, "ALERT_RESIDUAL_FLOOR", 8.0, 0.0, 100.0),
     )
