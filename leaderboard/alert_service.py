@@ -1,9 +1,10 @@
 """Alert passes per board and data revision, computed off the request path.
 
 `AlertService.start_background` runs the pass for every board in a daemon
-thread after launch, so the first page never waits for it. Handlers ask
-`ready(board)` and show a "still computing" notice until the report exists;
-`report(board)` computes on demand (used by the Alerts tab and by links).
+thread after launch, so the first page never waits for it. The leaderboard
+calls `ready(board)`, which never computes, and shows a "still computing"
+notice until the report exists. The Alerts tab and alert links call
+`report(board)`, which computes on demand.
 """
 
 from __future__ import annotations

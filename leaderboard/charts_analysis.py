@@ -1,10 +1,10 @@
 """Plotly charts for the Tracking and Correlations tabs.
 
 Inputs are plain DataFrames with documented columns, so these functions do no
-statistics. Categorical colours use the Okabe-Ito palette; the correlation
-heatmap uses the diverging RdBu scale centred on 0, whose blue and red ends stay
-apart under the common forms of colour blindness, and every cell also carries
-its number as text.
+statistics. Categorical colours use the Okabe-Ito palette. The correlation
+heatmap uses the diverging RdBu scale centred on 0, because its blue and red
+ends stay apart under the common forms of colour blindness; every cell also
+carries its number as text.
 """
 
 from __future__ import annotations

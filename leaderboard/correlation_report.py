@@ -1,9 +1,9 @@
 """Everything the Correlations tab shows for one view, computed without Gradio.
 
-`correlation_report` covers the fast parts (matrix, partial correlations,
-principal components, the pair scatter and its bootstrap interval);
-`agreement_report` the slow bootstrap parts (benchmark agreement and its drift
-over time), which the tab runs on request with a progress bar.
+`correlation_report` covers the fast parts: matrix, partial correlations,
+principal components, and the pair scatter with its bootstrap interval.
+`agreement_report` covers the slow bootstrap parts, benchmark agreement and
+its drift over time, which the tab runs on request with a progress bar.
 """
 
 from __future__ import annotations

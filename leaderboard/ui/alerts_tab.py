@@ -13,6 +13,7 @@ from leaderboard.alert_service import AlertService
 from leaderboard.alerts.model import RULES
 from leaderboard.charts import OKABE_ITO
 from leaderboard.charts_analysis import _label, empty_figure
+from leaderboard.cohorts import SIZE_BUCKETS
 from leaderboard.render import escape_markdown_text as escape_markdown
 from leaderboard.render import flag_link
 from leaderboard.service import LeaderboardService
@@ -99,6 +100,8 @@ def evidence_card(service: LeaderboardService, alerts: AlertService, alert_id: s
             value = ", ".join(map(str, value.items() if isinstance(value, dict) else value))
         text = _number(value) if isinstance(value, (int, float, np.floating)) else str(value)
         lines.append(f"- {escape_markdown(key.replace('_', ' '))}: {escape_markdown(text)}")
+    if finding.model_key is not None:
+        lines.append(f"- Cohort: {escape_markdown(model_cohort(board, finding.model_key))}")
     if finding.model_key is not None and "flagged" in board.models.columns:
         row = board.models.set_index("model_key").loc[finding.model_key]
         if bool(row.get("flagged", False) is True):
@@ -106,6 +109,19 @@ def evidence_card(service: LeaderboardService, alerts: AlertService, alert_id: s
             manual = f"[maintainers' discussion]({link})" if link else "no discussion link"
             lines.append(f"- Manual flag: the board's maintainers flagged this model ({manual}).")
     return "\n".join(lines), residual_scatter(report, board, finding)
+
+
+def model_cohort(board, model_key: str) -> str:
+    """Describe the cohorts a model belongs to: model type and size bucket, where the board has them."""
+    row = board.models.set_index("model_key").loc[model_key]
+    parts = []
+    if "model_type" in row.index and isinstance(row["model_type"], str):
+        parts.append(f"model type {row['model_type']}")
+    size = row.get("params_b") if "params_b" in row.index else None
+    if size is not None and not pd.isna(size):
+        bucket = next((b.label for b in SIZE_BUCKETS if b.low <= float(size) < b.high), None)
+        parts.append(f"{float(size):.3g}B parameters ({bucket})" if bucket else f"{float(size):.3g}B parameters")
+    return ", ".join(parts) or "no model type or size published"
 
 
 def _number(value) -> str:

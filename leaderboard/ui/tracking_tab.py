@@ -22,7 +22,7 @@ DEVIATION_COLUMNS = ["Model", "Time", "Score", "Cohort trend", "Residual", "Robu
 
 
 def report_for(service: LeaderboardService, view: TrackingView) -> TrackingReport:
-    """Return the cached report of a view; the cache key holds the data revision, so a refresh recomputes it."""
+    """Return the cached report of a view; the cache key contains the data revision, so a refresh recomputes it."""
     dataset = service.dataset
     if view.board not in dataset.boards:
         return TrackingReport(None, None, messages=[f"Board '{view.board}' is not in the loaded data; choose another board."])
