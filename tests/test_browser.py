@@ -38,25 +38,38 @@ def only_loopback(route):
 
 
 @pytest.fixture(scope="module")
-def page():
+def browser():
+    """One Playwright driver and chromium for the module: the sync API allows one driver per thread."""
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian's chromium is not installed at /usr/bin/chromium; scripts/run_tests.sh installs it")
     playwright_api = pytest.importorskip("playwright.sync_api")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with playwright_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+def new_tab(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.route("**/*", only_loopback)
+    tab = context.new_page()
+    errors = []
+    tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    tab.page_errors = errors
+    return tab
+
+
+@pytest.fixture(scope="module")
+def page(browser):
     from leaderboard.embedded import load_embedded
 
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with running_app(load_embedded()) as url, playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
-        context.route("**/*", only_loopback)
-        tab = context.new_page()
-        errors = []
-        tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    with running_app(load_embedded()) as url:
+        tab = new_tab(browser)
         tab.goto(url)
         tab.wait_for_function(f"() => ({VISIBLE_ROWS}).length > 0", timeout=60_000)
-        tab.page_errors = errors
         yield tab
-        browser.close()
+        tab.context.close()
 
 
 def table_rows(tab) -> list[list[str]]:
@@ -185,24 +198,14 @@ def test_browser_correlations_tab(page):
 
 
 @pytest.fixture(scope="module")
-def alerts_page():
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed at /usr/bin/chromium; scripts/run_tests.sh installs it")
-    playwright_api = pytest.importorskip("playwright.sync_api")
+def alerts_page(browser):
     from leaderboard.embedded import load_embedded
 
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with running_app(load_embedded(), with_alerts=True) as url, playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
-        context.route("**/*", only_loopback)
-        tab = context.new_page()
-        errors = []
-        tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    with running_app(load_embedded(), with_alerts=True) as url:
+        tab = new_tab(browser)
         tab.url_base = url
-        tab.page_errors = errors
         yield tab
-        browser.close()
+        tab.context.close()
 
 
 def test_browser_alerts_tab_and_evidence_card(alerts_page):
