@@ -21,6 +21,10 @@ from leaderboard.cache import LRUCache
 logger = logging.getLogger(__name__)
 
 GAMING_SEVERITIES = ("low", "medium", "high")
+# Rules whose alerts are about the model itself. Selection pressure is about an
+# organisation's practice and health about a benchmark, so neither marks a model
+# on the leaderboard (both stay on the Alerts tab).
+MODEL_RULES = ("residual", "twin_gap", "size", "base_jump")
 _SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2, "data-quality": 3}
 
 
@@ -34,8 +38,8 @@ class AlertService:
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
 
-    def _key(self, board_id: str) -> tuple:
-        return ("alerts", board_id, self.holder.dataset.revision, self.settings)
+    def _key(self, board_id: str, revision: str | None = None) -> tuple:
+        return ("alerts", board_id, revision or self.holder.dataset.revision, self.settings)
 
     def ready(self, board_id: str) -> AlertReport | None:
         """Return the report if it has been computed for the current revision, else None."""
@@ -46,9 +50,12 @@ class AlertService:
         with self._locks_guard:
             lock = self._locks.setdefault(board_id, threading.Lock())
         with lock:
+            # One read of the dataset: a refresh landing mid-call must not file
+            # the old revision's report under the new revision's key.
             dataset = self.holder.dataset
             board = dataset.boards[board_id]
-            return self.cache.get_or_compute(self._key(board_id), lambda: run_alerts(board, dataset.revision, self.settings))
+            key = self._key(board_id, dataset.revision)
+            return self.cache.get_or_compute(key, lambda: run_alerts(board, dataset.revision, self.settings))
 
     def start_background(self) -> threading.Thread:
         """Compute every board's report in a daemon thread, default board first."""
@@ -79,13 +86,13 @@ class AlertService:
 
 
 def model_alert_summary(report: AlertReport | None) -> pd.DataFrame:
-    """Return per model key: `alert_count` (gaming alerts), `alert_severity` (the most severe) and `data_quality` count."""
+    """Return per model key: `alert_count` (alerts of `MODEL_RULES`), `alert_severity` (the most severe) and `data_quality` count."""
     columns = ["alert_count", "alert_severity", "data_quality"]
     if report is None or not report.alerts:
         return pd.DataFrame(columns=columns)
     frame = alerts_frame(report)
     frame = frame[frame["model_key"].notna()]
-    gaming = frame[frame["severity"].isin(GAMING_SEVERITIES)]
+    gaming = frame[frame["severity"].isin(GAMING_SEVERITIES) & frame["rule"].isin(MODEL_RULES)]
     counts = gaming.groupby("model_key").size().rename("alert_count")
     worst = gaming.assign(order=gaming["severity"].map(_SEVERITY_ORDER)).sort_values("order").groupby("model_key")["severity"].first()
     quality = frame[frame["severity"] == "data-quality"].groupby("model_key").size().rename("data_quality")

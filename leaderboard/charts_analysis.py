@@ -47,10 +47,15 @@ def correlation_heatmap(estimate: pd.DataFrame, n: pd.DataFrame, insufficient: p
         for j, column_id in enumerate(estimate.columns):
             count = n.iat[i, j]
             count_text = "?" if pd.isna(count) else f"{int(count)}"
-            if bool(insufficient.iat[i, j]) or np.isnan(values[i, j]):
+            if bool(insufficient.iat[i, j]):
                 values[i, j] = np.nan
                 text_row.append(f"insufficient<br>(n={count_text})")
                 hover_row.append(f"{labels[i]} vs {labels[j]}: insufficient overlap (n={count_text})")
+                continue
+            if np.isnan(values[i, j]):
+                # Enough overlap, but no estimate: a benchmark is constant over the shared models.
+                text_row.append(f"constant<br>n={count_text}")
+                hover_row.append(f"{labels[i]} vs {labels[j]}: no estimate, a benchmark is constant over these {count_text} models")
                 continue
             q_text = ""
             if q_value is not None and i != j and not pd.isna(q_value.iat[i, j]):

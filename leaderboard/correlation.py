@@ -43,6 +43,8 @@ logger = logging.getLogger(__name__)
 
 METHODS = ("kendall", "spearman", "pearson")
 DEFAULT_MIN_OVERLAP = 10
+# Two models always rank-correlate at exactly +1 or -1, so an estimate needs at least three.
+MIN_OVERLAP_FLOOR = 3
 
 
 @dataclass(frozen=True)
@@ -113,8 +115,9 @@ def correlation_matrix(wide: pd.DataFrame, method: str = "kendall", min_overlap:
     the column is constant, which gives NaN and a reason as above.
     """
     _check_method(method)
-    if min_overlap < 2:
-        raise ValueError(f"min_overlap must be at least 2, got {min_overlap}")
+    if min_overlap < MIN_OVERLAP_FLOOR:
+        raise ValueError(f"min_overlap must be at least {MIN_OVERLAP_FLOOR}, got {min_overlap}: "
+                         "any two models correlate at exactly +1 or -1")
 
     columns = [str(c) for c in wide.columns]
     values = wide.to_numpy(dtype="float64", na_value=np.nan)

@@ -20,6 +20,7 @@ from leaderboard.agreement import agreement_drift, benchmark_agreement
 from leaderboard.cohorts import date_axes, model_dates
 from leaderboard.components import PCAResult, analysable_benchmarks, excluded_benchmarks, principal_components
 from leaderboard.correlation import (
+    MIN_OVERLAP_FLOOR,
     CorrelationResult,
     PairInterval,
     bootstrap_pair_ci,
@@ -80,6 +81,10 @@ def correlation_report(board: BoardData, view: CorrelationView, cohort_keys: set
     `cohort_labels` (model key to label) colours the pair scatter.
     """
     report = CorrelationReport()
+    if view.min_overlap < MIN_OVERLAP_FLOOR:
+        report.messages.append(f"A minimum overlap of {view.min_overlap} was raised to {MIN_OVERLAP_FLOOR}: "
+                               "any two models correlate at exactly +1 or -1.")
+        view = replace(view, min_overlap=MIN_OVERLAP_FLOOR)
     wide, kept, excluded = analysed_wide(board, view, cohort_keys)
     names = {b.id: b.name for b in board.schema.benchmarks}
     if excluded:
@@ -164,6 +169,7 @@ def agreement_report(board: BoardData, view: CorrelationView, cohort_keys: set[s
     first one the board declares as a time axis is used.
     """
     report = AgreementReport()
+    view = replace(view, min_overlap=max(view.min_overlap, MIN_OVERLAP_FLOOR))
     wide, kept, _ = analysed_wide(board, view, cohort_keys)
     if len(kept) < 3:
         report.messages.append("Agreement needs at least three benchmarks: each one is compared with the mean win rate "

@@ -181,7 +181,10 @@ class LeaderboardService:
             return rows, None
         report = self.alerts.ready(view.board)
         if report is None:
-            return rows, "Alerts are still being computed; the alert column appears when they are ready."
+            notice = "Alerts are still being computed; the alert column appears when they are ready."
+            if view.hide_alerted:
+                notice += " Until then, hiding alerted models has no effect."
+            return rows, notice
         summary = model_alert_summary(report)
         counts = rows["model_key"].map(summary["alert_count"]).fillna(0).astype(int)
         if view.hide_alerted:

@@ -1,9 +1,9 @@
 """Adversarial tests of the Tracking and Correlations tabs on small hand-built boards.
 
-Each test pins a case where the tabs broke: a cell of two models read as a
-perfect correlation, a cohort or snapshot the board does not have, a window
-length past the date range pandas can represent, and a constant benchmark
-labelled as too small an overlap.
+Each test pins a case where the tabs broke. The cases are a cell of two
+models read as a perfect correlation, and a cohort or snapshot the board does
+not have. Two more are a window length past the date range pandas can
+represent, and a constant benchmark labelled as too small an overlap.
 """
 
 from __future__ import annotations
@@ -77,12 +77,14 @@ def test_two_model_overlap_tab_shows_insufficient():
     wide.loc[wide.index[2:], "b1"] = np.nan
     service = service_for(small_board(wide))
 
-    heatmap = correlation_outputs(service, CorrelationView(board=BOARD_ID, min_overlap=2))[0]
+    outputs = correlation_outputs(service, CorrelationView(board=BOARD_ID, min_overlap=2))
+    heatmap, messages = outputs[0], outputs[-1]
 
+    # The floor of 3 either labels the pair insufficient or leaves the 2-model benchmark out, with a message.
     cells = [text for row in heatmap.data[0].text for text in row]
     two_model_cells = [text for text in cells if "n=2" in text]
-    assert two_model_cells
     assert all(text.startswith("insufficient") for text in two_model_cells)
+    assert "raised to 3" in messages
 
 
 def test_correlations_unknown_cohort_explains():
@@ -90,7 +92,7 @@ def test_correlations_unknown_cohort_explains():
 
     outputs = correlation_outputs(service, CorrelationView(board=BOARD_ID, cohort="no-such-cohort"))
 
-    assert "no-such-cohort" in outputs[-1]
+    assert "no\\-such\\-cohort" in outputs[-1]
 
 
 def test_tracking_unknown_cohort_explains():
@@ -98,11 +100,11 @@ def test_tracking_unknown_cohort_explains():
 
     outputs = tracking_outputs(service, TrackingView(board=BOARD_ID, cohort="no-such-cohort"))
 
-    assert "no-such-cohort" in outputs[1]
+    assert "no\\-such\\-cohort" in outputs[1]
 
 
 def test_correlations_unknown_snapshot_named():
-    # The leaderboard falls back to the latest snapshot with a notice; here the matrix
+    # The leaderboard falls back to the latest snapshot with a notice. Here the matrix
     # claimed the board had 0 benchmarks with scores, which is false.
     service = service_for(small_board(random_wide()))
 

@@ -105,7 +105,7 @@ def test_benchmark_without_scores():
 
 def test_single_model_table():
     wide = pd.DataFrame({"a": [50.0], "b": [60.0]}, index=["only"])
-    result = correlation_matrix(wide, "kendall", min_overlap=2)
+    result = correlation_matrix(wide, "kendall", min_overlap=3)
     assert result.n.at["a", "b"] == 1
     assert bool(result.insufficient.at["a", "b"])
     assert np.isnan(result.estimate.at["a", "b"])

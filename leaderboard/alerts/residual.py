@@ -339,7 +339,9 @@ def residual_findings(board: BoardData, snapshot: str | None, settings: AlertSet
                 effect_unit="points",
                 statistic=float(z_values.iat[position]),
                 p_value=float(p_values[position]),
-                cells=((key, bench),),
+                # The prediction reads the model's other cells, so they are part of this test's evidence.
+                cells=((key, bench),) + tuple((key, other) for other in wide.columns
+                                              if other != bench and not np.isnan(fit.observed[other].iat[position])),
                 evidence=evidence,
                 summary=f"{names.get(key, key)}: {board.schema.benchmark(bench).name} {effect:+.1f} points above the prediction from its other benchmarks",
             ))

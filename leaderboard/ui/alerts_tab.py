@@ -72,7 +72,7 @@ def evidence_card(service: LeaderboardService, alerts: AlertService, alert_id: s
         return "Pick an alert from the list to see its evidence.", empty_figure("No alert selected.")
     found = alerts.find(alert_id.strip())
     if found is None:
-        return (f"Alert `{escape_markdown(alert_id)}` is not in the current data (revision "
+        return (f"Alert {escape_markdown(alert_id)} is not in the current data (revision "
                 f"{escape_markdown(service.dataset.revision)}); it may have been resolved by a data update.",
                 empty_figure("Alert not found."))
     board_id, alert = found

@@ -9,7 +9,7 @@ import pandas as pd
 
 from leaderboard.charts_analysis import agreement_drift_chart, correlation_heatmap, empty_figure, pair_scatter, scree_chart
 from leaderboard.cohorts import available_cohorts, cohort_keys
-from leaderboard.correlation import DEFAULT_MIN_OVERLAP
+from leaderboard.correlation import DEFAULT_MIN_OVERLAP, MIN_OVERLAP_FLOOR
 from leaderboard.correlation_report import METHOD_LABELS, AgreementReport, CorrelationReport, agreement_report, correlation_report
 from leaderboard.render import escape_markdown_text
 from leaderboard.service import LeaderboardService
@@ -18,6 +18,9 @@ from leaderboard.state import CorrelationView
 logger = logging.getLogger(__name__)
 
 MAX_LOADING_COMPONENTS = 3
+# Windows are clamped to one week .. one century: longer ones overflow pandas' Timedelta.
+MIN_WINDOW_DAYS = 7
+MAX_WINDOW_DAYS = 36_500
 
 
 def _cohort(service: LeaderboardService, view: CorrelationView) -> set[str] | None:
@@ -25,11 +28,25 @@ def _cohort(service: LeaderboardService, view: CorrelationView) -> set[str] | No
     return None if view.cohort in ("", "all") else cohort_keys(board, view.cohort)
 
 
+def check_view(service: LeaderboardService, view: CorrelationView) -> str | None:
+    """Return why a view cannot be computed (unknown board, snapshot or cohort), or None."""
+    dataset = service.dataset
+    if view.board not in dataset.boards:
+        return f"Board '{view.board}' is not in the loaded data; choose another board."
+    board = dataset.boards[view.board]
+    if view.snapshot is not None and view.snapshot not in board.snapshots:
+        return f"Snapshot '{view.snapshot}' does not exist for {board.schema.title}; choose one of its snapshots."
+    if view.cohort not in ("", "all") and view.cohort not in {cohort for _, cohort in available_cohorts(board)}:
+        return f"Cohort '{view.cohort}' is not available on {board.schema.title}; choose a cohort from the list."
+    return None
+
+
 def report_for(service: LeaderboardService, view: CorrelationView) -> CorrelationReport:
     """Return the cached fast report of a view, keyed on the data revision and every setting."""
     dataset = service.dataset
-    if view.board not in dataset.boards:
-        return CorrelationReport(unavailable=f"Board '{view.board}' is not in the loaded data; choose another board.")
+    problem = check_view(service, view)
+    if problem:
+        return CorrelationReport(unavailable=problem)
     key = ("correlations", view.board, dataset.revision, view)
     return service.cache.get_or_compute(key, lambda: correlation_report(service.board(view.board), view, _cohort(service, view)))
 
@@ -82,8 +99,10 @@ def agreement_outputs(service: LeaderboardService, view: CorrelationView, window
                       progress=None) -> tuple:
     """Return (agreement table, drift figure, messages markdown); cached, because the bootstrap takes seconds."""
     dataset = service.dataset
-    if view.board not in dataset.boards:
-        return pd.DataFrame(columns=["Benchmark"]), empty_figure("Board not loaded."), "Choose a loaded board."
+    problem = check_view(service, view)
+    if problem:
+        return pd.DataFrame(columns=["Benchmark"]), empty_figure(problem), escape_markdown_text(problem)
+    window_days = min(max(int(window_days), MIN_WINDOW_DAYS), MAX_WINDOW_DAYS)
     key = ("agreement", view.board, dataset.revision, view, window_days, min_models)
     report: AgreementReport = service.cache.get_or_compute(
         key, lambda: agreement_report(service.board(view.board), view, _cohort(service, view), window_days, min_models, progress))
@@ -115,7 +134,7 @@ def build_correlations_tab(service: LeaderboardService, board: gr.Dropdown, snap
                     "Benjamini-Hochberg adjusted across the matrix. Composite benchmarks are left out.")
         with gr.Row():
             method = gr.Radio([(label, key) for key, label in METHOD_LABELS.items()], value="kendall", label="Correlation")
-            min_overlap = gr.Number(DEFAULT_MIN_OVERLAP, label="Minimum overlap (models)", minimum=2, precision=0)
+            min_overlap = gr.Number(DEFAULT_MIN_OVERLAP, label="Minimum overlap (models)", minimum=MIN_OVERLAP_FLOOR, precision=0)
             cohort = gr.Dropdown([], value="all", label="Cohort", allow_custom_value=True)
         matrix = gr.Plot(label="Correlation matrix, ordered by hierarchical clustering", elem_id="correlation-matrix")
         messages = gr.Markdown("")
@@ -135,7 +154,7 @@ def build_correlations_tab(service: LeaderboardService, board: gr.Dropdown, snap
                     "benchmarks, on 100 random halves of the models; relative z compares it with the other benchmarks. "
                     "Drift repeats this in rolling date windows with bootstrap bands.")
         with gr.Row():
-            window_days = gr.Number(180, label="Window length (days)", minimum=7, precision=0)
+            window_days = gr.Number(180, label="Window length (days)", minimum=MIN_WINDOW_DAYS, maximum=MAX_WINDOW_DAYS, precision=0)
             min_models = gr.Number(30, label="Minimum models per window", minimum=5, precision=0)
             run = gr.Button("Run agreement and drift")
         agreement = gr.Dataframe(interactive=False, label="Agreement")
@@ -148,7 +167,7 @@ def build_correlations_tab(service: LeaderboardService, board: gr.Dropdown, snap
     def view_of(board_id, snapshot_value, method_id, overlap, cohort_id, scaling_id, impute_value, a, b) -> CorrelationView:
         chosen = (a, b) if a and b else None
         return CorrelationView(board=board_id, snapshot=snapshot_value or None, method=method_id or "kendall",
-                               min_overlap=max(int(overlap or DEFAULT_MIN_OVERLAP), 2), cohort=cohort_id or "all",
+                               min_overlap=max(int(overlap or DEFAULT_MIN_OVERLAP), MIN_OVERLAP_FLOOR), cohort=cohort_id or "all",
                                scaling=scaling_id or "standardized", impute=bool(impute_value), pair=chosen)
 
     def on_view(*values):

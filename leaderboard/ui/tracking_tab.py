@@ -27,6 +27,9 @@ def report_for(service: LeaderboardService, view: TrackingView) -> TrackingRepor
     if view.board not in dataset.boards:
         return TrackingReport(None, None, messages=[f"Board '{view.board}' is not in the loaded data; choose another board."])
     board = dataset.boards[view.board]
+    if view.cohort not in ("", "all") and view.cohort not in {cohort for _, cohort in available_cohorts(board)}:
+        return TrackingReport(None, None, messages=[
+            f"Cohort '{view.cohort}' is not available on {board.schema.title}; choose a cohort from the list."])
     key = ("tracking", view.board, dataset.revision, view.benchmark, view.axis, view.cohort, view.models)
 
     def compute() -> TrackingReport:
