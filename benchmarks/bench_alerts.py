@@ -142,7 +142,7 @@ def top_alerts(report: AlertReport, rule: str, top: int, flagged: set | None, fi
         }
         if "observed" not in evidence:
             # Metadata findings (a size that contradicts the name) carry no score, so show what they found.
-            row["finding"] = finding.summary[:90]
+            row["finding"] = finding.summary[:140]
         if "exempt" in evidence:
             row["exemption"] = str(evidence["exempt"])[:60]
         if flagged is not None:

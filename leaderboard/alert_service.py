@@ -86,17 +86,18 @@ class AlertService:
 
 
 def model_alert_summary(report: AlertReport | None) -> pd.DataFrame:
-    """Return per model key: `alert_count` (alerts of `MODEL_RULES`), `alert_severity` (the most severe) and `data_quality` count."""
-    columns = ["alert_count", "alert_severity", "data_quality"]
+    """Return per model key: `alert_count` (alerts of `MODEL_RULES`), `alert_severity` and `alert_id` of the most severe one, and the `data_quality` count."""
+    columns = ["alert_count", "alert_severity", "alert_id", "data_quality"]
     if report is None or not report.alerts:
         return pd.DataFrame(columns=columns)
     frame = alerts_frame(report)
     frame = frame[frame["model_key"].notna()]
     gaming = frame[frame["severity"].isin(GAMING_SEVERITIES) & frame["rule"].isin(MODEL_RULES)]
     counts = gaming.groupby("model_key").size().rename("alert_count")
-    worst = gaming.assign(order=gaming["severity"].map(_SEVERITY_ORDER)).sort_values("order").groupby("model_key")["severity"].first()
+    ordered = gaming.assign(order=gaming["severity"].map(_SEVERITY_ORDER)).sort_values("order", kind="stable").groupby("model_key")
+    worst, worst_id = ordered["severity"].first(), ordered["id"].first()
     quality = frame[frame["severity"] == "data-quality"].groupby("model_key").size().rename("data_quality")
-    summary = pd.concat([counts, worst.rename("alert_severity"), quality], axis=1)
+    summary = pd.concat([counts, worst.rename("alert_severity"), worst_id.rename("alert_id"), quality], axis=1)
     summary["alert_count"] = summary["alert_count"].fillna(0).astype(int)
     summary["data_quality"] = summary["data_quality"].fillna(0).astype(int)
     return summary[columns]

@@ -18,6 +18,11 @@ import plotly.graph_objects as go
 from leaderboard.charts import OKABE_ITO
 
 
+# Okabe-Ito colours for picked models, without yellow (too faint on white) and
+# without the grey and blues already used for all models and the frontier.
+HISTORY_COLOURS = [OKABE_ITO[5], OKABE_ITO[3], OKABE_ITO[7], OKABE_ITO[1], OKABE_ITO[2]]
+
+
 def _label(text) -> str:
     # Plotly renders a subset of HTML in labels and hover text; data must stay literal.
     return html.escape(str(text), quote=False)
@@ -127,6 +132,7 @@ def agreement_drift_chart(drift: pd.DataFrame, title: str) -> go.Figure:
                      "arrayminus": group["estimate"] - group["low"], "color": colour, "thickness": 1},
         ))
     figure.update_layout(title=_label(title), yaxis={"title": "Kendall tau-b with the other benchmarks"},
+                         xaxis={"title": "end of the date window"},
                          height=420, legend={"orientation": "h", "y": -0.2})
     return figure
 
@@ -160,7 +166,7 @@ def tracking_chart(points: pd.DataFrame, frontier: pd.DataFrame, bands: pd.DataF
         ))
     grouped = histories.groupby("model_id", sort=False) if not histories.empty else []
     for position, (model, group) in enumerate(grouped):
-        colour = OKABE_ITO[(position + 5) % len(OKABE_ITO)]
+        colour = HISTORY_COLOURS[position % len(HISTORY_COLOURS)]
         error = None
         if {"low", "high"} <= set(group.columns) and group["low"].notna().any():
             error = {"type": "data", "symmetric": False, "array": group["high"] - group["score"],

@@ -92,9 +92,13 @@ def correlation_report(board: BoardData, view: CorrelationView, cohort_keys: set
         more = f" (and {len(excluded) - 8} more)" if len(excluded) > 8 else ""
         report.messages.append(f"Left out of correlations and components: {shown}{more}.")
     if len(kept) < 2:
-        report.unavailable = (f"{board.schema.title} has {len(kept)} benchmark(s) with at least {view.min_overlap} scored "
-                              "models in this cohort, so there is no pair to correlate. Boards with a single score "
-                              "(such as LMArena) can be tracked over time instead.")
+        if len(board.schema.benchmarks) == 1:
+            report.unavailable = (f"{board.schema.title} publishes a single score, so there is no pair to correlate "
+                                  "between its benchmarks; the Tracking tab follows it over time instead.")
+        else:
+            report.unavailable = (f"Only {len(kept)} benchmark(s) of {board.schema.title} have at least {view.min_overlap} "
+                                  "scored models in this cohort, so there is no pair to correlate. Lower the minimum "
+                                  "overlap or choose a larger cohort.")
         return report
 
     matrix = correlation_matrix(wide, view.method, view.min_overlap)

@@ -43,6 +43,7 @@ MODEL_HEADER = "Model"
 RANK_HEADER = "Rank"
 RANK_RANGE_HEADER = "Rank range (95%)"
 ALERT_HEADER = "Alerts"
+ALERT_ID_PATTERN = re.compile(r"^[0-9a-f]{12}$")
 
 # Metadata shown as columns, with header and hover help. The other metadata
 # columns serve filters (merged, moe, official_provider) or badges (flagged).
@@ -188,11 +189,14 @@ def format_rank(value) -> str:
     return str(int(value))
 
 
-def alert_badge(count, severity) -> str:
-    """Format a model's gaming alerts as "⚠ 2 (high)", or "" when it has none."""
+def alert_badge(count, severity, alert_id=None) -> str:
+    """Format a model's alerts as "⚠ 2 (high)", linked to the evidence card of the most severe one; "" when none."""
     if _is_missing(count) or int(count) == 0:
         return ""
-    return f"⚠ {int(count)} ({severity})" if not _is_missing(severity) else f"⚠ {int(count)}"
+    text = f"⚠ {int(count)} ({severity})" if not _is_missing(severity) else f"⚠ {int(count)}"
+    if not _is_missing(alert_id) and ALERT_ID_PATTERN.match(str(alert_id)):
+        return f"[{text}](?alert={alert_id})"
+    return text
 
 
 def format_rank_range(low, high) -> str:
@@ -283,8 +287,11 @@ def render_page(rows: pd.DataFrame, schema: BoardSchema, view: LeaderboardView) 
     columns.append((MODEL_HEADER, models, "markdown", "model name, linked to its Hugging Face page when it has one"))
 
     if "alert_count" in rows.columns:
-        badges = [alert_badge(count, severity) for count, severity in zip(rows["alert_count"], rows["alert_severity"])]
-        columns.append((ALERT_HEADER, badges, "str", "gaming alerts of this model (most severe in brackets); details on the Alerts tab"))
+        ids = rows["alert_id"] if "alert_id" in rows.columns else [None] * len(rows)
+        badges = [alert_badge(count, severity, alert)
+                  for count, severity, alert in zip(rows["alert_count"], rows["alert_severity"], ids)]
+        columns.append((ALERT_HEADER, badges, "markdown",
+                        "alerts about this model (most severe in brackets); the badge opens its evidence card"))
 
     if schema.aggregate != "none":
         numeric[len(columns)] = _column(rows, AGGREGATE_COLUMN)

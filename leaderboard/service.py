@@ -191,7 +191,8 @@ class LeaderboardService:
             keep = (counts == 0).to_numpy()
             rows, counts = rows[keep], counts[keep]
         severity = rows["model_key"].map(summary["alert_severity"])
-        return rows.assign(alert_count=counts.to_numpy(), alert_severity=severity.to_numpy()), None
+        worst = rows["model_key"].map(summary["alert_id"])
+        return rows.assign(alert_count=counts.to_numpy(), alert_severity=severity.to_numpy(), alert_id=worst.to_numpy()), None
 
     @staticmethod
     def default_sort(board: BoardData) -> str:
@@ -226,7 +227,12 @@ class LeaderboardService:
             ranges = self.rank_ranges(view.board, view.snapshot, view.sort_by if view.sort_by in frame.columns else self.default_sort(board))
             page_frame = with_rank_ranges(page_frame, ranges)
             if ranges.reason:
-                notices.append(f"No rank ranges: {ranges.reason}.")
+                notice = f"No rank ranges: {ranges.reason}."
+                with_ranges = [b.name for b in board.schema.benchmarks if b.id in frame.columns
+                               and not self.rank_ranges(view.board, view.snapshot, b.id).reason]
+                if with_ranges and view.sort_by == AGGREGATE_COLUMN:
+                    notice += f" Sort by a benchmark to see its ranges: {', '.join(with_ranges)}."
+                notices.append(notice)
         rendered = render_page(page_frame, board.schema, view)
         return TablePage(
             view=view,

@@ -51,10 +51,17 @@ def analysable_benchmarks(board: BoardData) -> list[str]:
     return [b.id for b in board.schema.benchmarks if b.id in present and not b.composite]
 
 
-def trend_table(points: pd.DataFrame, board: BoardData) -> pd.DataFrame:
-    """Run Mann-Kendall with Sen's slope for every benchmark of `points`; one row per benchmark."""
+def trend_table(points: pd.DataFrame, board: BoardData, per_snapshot: bool = False) -> pd.DataFrame:
+    """Run Mann-Kendall with Sen's slope for every benchmark of `points`; one row per benchmark.
+
+    With `per_snapshot`, the test runs on the median of each snapshot: the same
+    models reappear in every snapshot, so their rows are not independent
+    observations and a test on them would overstate the evidence.
+    """
     names = {b.id: b.name for b in board.schema.benchmarks}
     rows = []
+    if per_snapshot and not points.empty:
+        points = points.groupby(["benchmark", "time"], as_index=False)["score"].median()
     for benchmark, group in points.groupby("benchmark", sort=False):
         result = mann_kendall(group["time"], group["score"])
         if result.unavailable:
@@ -88,7 +95,12 @@ def tracking_report(board: BoardData, benchmark: str | None, axis: str | None, c
     candidates = analysable_benchmarks(board)
     if not candidates:
         return TrackingReport(None, axis, messages=["This board has no benchmark with scores to track."])
-    benchmark = benchmark if benchmark in set(board.results["benchmark"]) else candidates[0]
+    if benchmark not in set(board.results["benchmark"]):
+        benchmark = candidates[0]
+        if axis == "snapshot" and len(board.snapshots) > 1:
+            # Default to a benchmark scored in every snapshot, so the first chart compares like with like.
+            common = common_benchmarks(board, board.snapshots)
+            benchmark = next((b for b in candidates if b in common.tasks), candidates[0])
     bench = schema.benchmark(benchmark)
     report = TrackingReport(benchmark, axis)
 
@@ -121,7 +133,8 @@ def tracking_report(board: BoardData, benchmark: str | None, axis: str | None, c
     report.messages.append(change_text)
 
     analysable = set(candidates)
-    report.trends = trend_table(all_points[all_points["benchmark"].isin(analysable)].dropna(subset=["score", "time"]), board)
+    report.trends = trend_table(all_points[all_points["benchmark"].isin(analysable)].dropna(subset=["score", "time"]), board,
+                                per_snapshot=per_snapshot)
     report.messages.append(_saturation_text(board, points, benchmark))
 
     found = deviations(points)

@@ -62,7 +62,7 @@ def test_evidence_card_shows_numbers_and_revision(services):
     card, figure = evidence_card(service, alerts, alert.id)
     assert alert.id in card
     assert "rev\\-alerts" in card
-    assert "predicted" in card
+    assert "Predicted from the model" in card
     assert figure is not None
 
 

@@ -296,3 +296,12 @@ def test_shipped_open_llm_v1_handlers_fast(shipped):
 def test_shipped_livebench_notes_changing_tasks(shipped):
     messages = tracking_tab.tracking_outputs(shipped, TrackingView(board="livebench", benchmark="spatial", axis="snapshot"))[1]
     assert "not scored in every snapshot" in messages
+
+
+def test_snapshot_trend_uses_snapshot_medians():
+    from leaderboard.embedded import load_embedded
+    from leaderboard.tracking_report import tracking_report
+
+    board = load_embedded().boards["lmarena_text"]
+    report = tracking_report(board, None, "snapshot", None)
+    assert int(report.trends["n"].iloc[0]) == len(board.snapshots)

@@ -42,6 +42,15 @@ SPECIALTIES = {
         "categories": ("medical", "medicine", "biomedical", "health"),
         "id_words": ("med",),
     },
+    # Instruction tuning targets instruction following by design: a chat or
+    # instruct model far above its general level on IFEval is doing what it was
+    # trained for (on Open LLM Leaderboard v2 these cells topped the residuals).
+    "instruction": {
+        "words": ("instruct", "instruction", "chat", "it", "tulu", "sft", "dpo", "orpo", "rlhf"),
+        "prefix": False,
+        "categories": ("instruction following",),
+        "id_words": ("ifeval",),
+    },
     "law": {
         "words": ("law", "legal", "saul"),
         "prefix": False,

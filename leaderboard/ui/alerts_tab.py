@@ -17,6 +17,7 @@ from leaderboard.cohorts import SIZE_BUCKETS
 from leaderboard.render import escape_markdown_text as escape_markdown
 from leaderboard.render import flag_link
 from leaderboard.service import LeaderboardService
+from leaderboard.ui.compare_tab import model_label
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ def alert_rows(service: LeaderboardService, alerts: AlertService, board_id: str,
     report = alerts.report(board_id)
     board = service.board(board_id)
     names = {b.id: b.name for b in board.schema.benchmarks}
-    model_ids = board.models.set_index("model_key")["model_id"]
+    models = board.models.set_index("model_key")
     rows = []
     for alert in report.alerts:
         finding = alert.finding
@@ -41,7 +42,7 @@ def alert_rows(service: LeaderboardService, alerts: AlertService, board_id: str,
             continue
         if rules and finding.rule not in rules:
             continue
-        model = "" if finding.model_key is None else str(model_ids.get(finding.model_key, finding.model_key))
+        model = "" if finding.model_key is None else variant_label(models, finding.model_key)
         if search and search.strip().lower() not in model.lower():
             continue
         rows.append({
@@ -66,6 +67,31 @@ def alert_rows(service: LeaderboardService, alerts: AlertService, board_id: str,
     return frame.loc[order].reset_index(drop=True)
 
 
+def variant_label(models: pd.DataFrame, model_key: str) -> str:
+    """Return the model id with precision and short revision, so two variants of one model read apart."""
+    if model_key not in models.index:
+        return model_key
+    return model_label(models.loc[model_key].copy())
+
+
+EVIDENCE_LABELS = {
+    "observed": "Observed score",
+    "predicted": "Predicted from the model's other benchmarks",
+    "interval_low": "Prediction interval, low end",
+    "interval_high": "Prediction interval, high end",
+    "interval": "Interval",
+    "residual_scale": "Robust spread of residuals (points)",
+    "n_components": "Principal components used",
+    "n_reference": "Models the prediction was fitted on",
+    "family": "Family (left out of its own prediction)",
+    "family_method": "How the family is found",
+    "method": "Method",
+    "effect_floor": "Minimum effect for an alert (points)",
+    "q": "False-discovery rate (q)",
+    "exempt": "Exempt because",
+}
+
+
 def evidence_card(service: LeaderboardService, alerts: AlertService, alert_id: str) -> tuple[str, go.Figure]:
     """Return the evidence card (Markdown, every value escaped) and its chart for an alert id."""
     if not alert_id:
@@ -79,7 +105,7 @@ def evidence_card(service: LeaderboardService, alerts: AlertService, alert_id: s
     board = service.board(board_id)
     finding = alert.finding
     report = alerts.report(board_id)
-    model = "" if finding.model_key is None else str(board.models.set_index("model_key")["model_id"].get(finding.model_key, finding.model_key))
+    model = "" if finding.model_key is None else variant_label(board.models.set_index("model_key"), finding.model_key)
     bench = board.schema.benchmark(finding.benchmark).name if finding.benchmark in board.schema.benchmark_ids else (finding.benchmark or "—")
 
     lines = [
@@ -87,7 +113,7 @@ def evidence_card(service: LeaderboardService, alerts: AlertService, alert_id: s
         f"**Severity:** {escape_markdown(alert.severity)} · **Board:** {escape_markdown(board.schema.title)} · "
         f"**Benchmark:** {escape_markdown(bench)} · **Alert id:** `{escape_markdown(alert.id)}`",
         escape_markdown(finding.summary),
-        f"- Effect: {finding.effect:+.2f} {escape_markdown(finding.effect_unit)}; statistic {finding.statistic:.3g}; "
+        f"- Effect: {finding.effect:+.2f} {escape_markdown(finding.effect_unit)}; test statistic (robust z or rank) {finding.statistic:.3g}; "
         f"p = {_number(finding.p_value)}; q = {_number(alert.q_value)} (Benjamini-Hochberg over {report.n_tests:,} tests "
         f"at q ≤ {report.settings.q:g})",
         f"- Data revision: `{escape_markdown(report.revision)}`",
@@ -99,7 +125,8 @@ def evidence_card(service: LeaderboardService, alerts: AlertService, alert_id: s
         if isinstance(value, (list, tuple, dict)):
             value = ", ".join(map(str, value.items() if isinstance(value, dict) else value))
         text = _number(value) if isinstance(value, (int, float, np.floating)) else str(value)
-        lines.append(f"- {escape_markdown(key.replace('_', ' '))}: {escape_markdown(text)}")
+        label = EVIDENCE_LABELS.get(key, key.replace("_", " ").capitalize())
+        lines.append(f"- {escape_markdown(label)}: {escape_markdown(text)}")
     if finding.model_key is not None:
         lines.append(f"- Cohort: {escape_markdown(model_cohort(board, finding.model_key))}")
     if finding.model_key is not None and "flagged" in board.models.columns:
@@ -177,7 +204,7 @@ def manual_flags(service: LeaderboardService, board_id: str) -> pd.DataFrame:
     return pd.DataFrame({
         "Model": flagged["model_id"].to_numpy(),
         "Manual flag": "flagged by the maintainers",
-        "Discussion": [flag_link(u) or "—" for u in urls],
+        "Discussion": [f"[discussion]({flag_link(u)})" if flag_link(u) else "—" for u in urls],
     }, columns=columns)
 
 
@@ -194,13 +221,15 @@ def build_alerts_tab(service: LeaderboardService, alerts: AlertService, board: g
             sort_by = gr.Dropdown([(label, key) for key, label in SORT_COLUMNS.items()], value="severity", label="Sort by")
             descending = gr.Checkbox(False, label="Descending")
         count = gr.Markdown("")
-        listing = gr.Dataframe(interactive=False, wrap=True, max_height=420, elem_id="alerts-table")
+        listing = gr.Dataframe(pd.DataFrame(columns=LIST_COLUMNS), interactive=False, wrap=True, max_height=420,
+                               elem_id="alerts-table",
+                               column_widths=["90px", "170px", "260px", "110px", "80px", "80px", "360px", "120px"])
         listed_ids = gr.State([])
         alert_id = gr.Textbox(label="Alert id (click a row, or paste an id)", elem_id="alert-id")
         card = gr.Markdown("Pick an alert from the list to see its evidence.", elem_id="evidence-card")
         chart = gr.Plot(label="Evidence")
         with gr.Accordion("Maintainers' manual flags", open=False):
-            manual = gr.Dataframe(interactive=False, wrap=True, max_height=320)
+            manual = gr.Dataframe(interactive=False, wrap=True, max_height=320, datatype=["str", "str", "markdown"])
 
     filters = [board, severities, rules, search, sort_by, descending]
 
@@ -210,7 +239,8 @@ def build_alerts_tab(service: LeaderboardService, alerts: AlertService, board: g
         frame = alert_rows(service, alerts, board_id, severity_values, rule_values, (text or "")[:200], column, desc)
         report = alerts.report(board_id)
         shown = frame.head(MAX_ROWS)
-        note = (f"{len(frame):,} alerts match ({len(report.alerts):,} in all, from {report.n_tests:,} tests; "
+        noun = "alert matches" if len(frame) == 1 else "alerts match"
+        note = (f"{len(frame):,} {noun} ({len(report.alerts):,} in all, from {report.n_tests:,} tests; "
                 f"computed in {report.runtime:.1f} s for revision `{escape_markdown(report.revision)}`).")
         if len(frame) > MAX_ROWS:
             note += f" The first {MAX_ROWS} are listed."

@@ -63,7 +63,8 @@ def build_demo(service: LeaderboardService, page_size: int = 50, refresh_minutes
         # Dropdowns whose choices change with the board accept any value: the
         # service checks every value against the loaded data and reports what it dropped.
         with gr.Row():
-            board = gr.Dropdown(board_choices, value=default_board, label="Board", scale=3, allow_custom_value=True)
+            board = gr.Dropdown(board_choices, value=default_board, label="Board", scale=3, allow_custom_value=True,
+                                filterable=False)
             snapshot = gr.Dropdown([], value=None, label="As of snapshot", scale=1, allow_custom_value=True)
             refresh_button = gr.Button("Reload data", scale=0, size="sm")
         status = gr.Markdown(status_line(holder), elem_id="data-status")
@@ -123,7 +124,8 @@ def build_demo(service: LeaderboardService, page_size: int = 50, refresh_minutes
                 with gr.Row():
                     radar = gr.Plot(label="Radar")
                     bars = gr.Plot(label="Grouped bars")
-                compare_table = gr.Dataframe(interactive=False, wrap=True, label="Rank and percentile per benchmark")
+                compare_table = gr.Dataframe(compare_tab.EMPTY_RANKS, interactive=False, wrap=True,
+                                             label="Rank and percentile per benchmark")
                 strengths = gr.Markdown("")
 
             build_tracking_tab(service, board)

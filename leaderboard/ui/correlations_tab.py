@@ -157,7 +157,7 @@ def build_correlations_tab(service: LeaderboardService, board: gr.Dropdown, snap
             window_days = gr.Number(180, label="Window length (days)", minimum=MIN_WINDOW_DAYS, maximum=MAX_WINDOW_DAYS, precision=0)
             min_models = gr.Number(30, label="Minimum models per window", minimum=5, precision=0)
             run = gr.Button("Run agreement and drift")
-        agreement = gr.Dataframe(interactive=False, label="Agreement")
+        agreement = gr.Dataframe(pd.DataFrame(columns=["Benchmark"]), interactive=False, label="Agreement")
         drift = gr.Plot(label="Agreement drift")
         agreement_messages = gr.Markdown("")
 

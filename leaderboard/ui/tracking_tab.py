@@ -50,7 +50,8 @@ def tracking_outputs(service: LeaderboardService, view: TrackingView) -> tuple:
     board = service.board(view.board)
     bench = board.schema.benchmark(report.benchmark)
     unit = f" ({bench.scale.unit})" if bench.scale.unit else ""
-    title = f"{bench.name} by {AXIS_LABELS.get(report.axis, report.axis)}"
+    axis_label = board.schema.snapshot_label.lower() if report.axis == "snapshot" else AXIS_LABELS.get(report.axis, report.axis)
+    title = f"{bench.name} by {axis_label}"
     figure = tracking_chart(report.points, report.frontier, report.bands, report.histories, report.change_dates,
                             title, f"{bench.name}{unit}")
     deviations = report.deviations if not report.deviations.empty else pd.DataFrame(columns=DEVIATION_COLUMNS)
@@ -64,7 +65,7 @@ def control_updates(service: LeaderboardService, board_id: str) -> tuple:
     board = service.board(board_id)
     names = {b.id: b.name for b in board.schema.benchmarks}
     benchmarks = [(names[b], b) for b in analysable_benchmarks(board)]
-    axes = [(AXIS_LABELS.get(a, a), a) for a in board.schema.time_axes]
+    axes = [(board.schema.snapshot_label if a == "snapshot" else AXIS_LABELS.get(a, a), a) for a in board.schema.time_axes]
     cohorts = available_cohorts(board)
     models = model_choices(service, CompareView(board=board_id))
     return (
@@ -84,11 +85,14 @@ def build_tracking_tab(service: LeaderboardService, board: gr.Dropdown) -> gr.Ta
             benchmark = gr.Dropdown([], label="Benchmark", allow_custom_value=True)
             axis = gr.Radio([], label="Time axis")
             cohort = gr.Dropdown([], value="all", label="Cohort", allow_custom_value=True)
-        models = gr.Dropdown([], multiselect=True, label="Model histories (pick up to 8)", allow_custom_value=True)
+        with gr.Row():
+            find = gr.Textbox(label="Find models for histories", placeholder="Text in the model id", scale=1)
+            models = gr.Dropdown([], multiselect=True, label="Model histories (pick up to 8)", allow_custom_value=True, scale=3)
         plot = gr.Plot(label="Scores over time", elem_id="tracking-plot")
         messages = gr.Markdown("")
         gr.Markdown("**Trend per benchmark** in this cohort: Mann-Kendall test (Kendall's tau between time and "
-                    "score, with its p-value) and Sen's slope per year with its 95% interval.")
+                    "score, with its p-value) and Sen's slope per year with its 95% interval. On snapshot axes the "
+                    "test runs on each snapshot's median, because the same models reappear in every snapshot.")
         trends = gr.Dataframe(interactive=False, wrap=True)
         gr.Markdown("**Deviations**: models far off the cohort's trend (robust z from the median and MAD of the "
                     "residuals from Sen's line; |z| above 3.5).")
@@ -105,6 +109,13 @@ def build_tracking_tab(service: LeaderboardService, board: gr.Dropdown) -> gr.Ta
     def on_board(board_id):
         return control_updates(service, board_id)
 
+    def on_find(board_id, query, keys):
+        view = CompareView(board=board_id, models=tuple(keys or ()))
+        choices = model_choices(service, view, query or "")
+        offered = {key for _, key in choices}
+        return gr.Dropdown(choices=choices, value=[k for k in keys or () if k in offered])
+
+    find.submit(on_find, [board, find, models], models)
     tab.select(on_board, board, [benchmark, axis, cohort, models]).then(on_view, inputs, outputs)
     board.input(on_board, board, [benchmark, axis, cohort, models])
     gr.on([benchmark.input, axis.input, cohort.input, models.input], on_view, inputs, outputs,
