@@ -153,7 +153,9 @@ def top_alerts(report: AlertReport, rule: str, top: int, flagged: set | None, fi
         return frame
     for column in ("observed", "predicted", "effect", "q"):
         frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
-    return frame.sort_values("effect", ascending=False, na_position="last", kind="stable").head(top).reset_index(drop=True)
+    frame = frame.sort_values("effect", ascending=False, na_position="last", kind="stable").head(top).reset_index(drop=True)
+    empty = [c for c in ("finding", "exemption") if c in frame.columns and frame[c].isna().all()]
+    return frame.drop(columns=empty)
 
 
 def roc_auc(score: pd.Series, label: pd.Series) -> float:

@@ -98,8 +98,8 @@ def model_families(board: BoardData) -> tuple[pd.Series, str]:
     base-model chain. The chain is followed through models on the board
     (matched by hub id or model id) until a model names itself, a cycle
     closes, or a model names a base that is not on the board, which is then
-    the root. Models
-    without a base are their own root. Elsewhere the family is the
+    the root. Models without a base, or with a base that is not an org/name
+    repo id (v2 lists "Removed" for some), are their own root. Elsewhere the family is the
     organisation: the `organization` column where the board has one, else the
     part of the model id before '/'.
     """
@@ -116,7 +116,8 @@ def model_families(board: BoardData) -> tuple[pd.Series, str]:
             root = names[key]
             while True:
                 parent = base.get(current)
-                if parent is None or pd.isna(parent) or str(parent) == names[current]:
+                # Some rows name no real repo ("Removed", a local path); such a base ends the chain.
+                if parent is None or pd.isna(parent) or str(parent) == names[current] or "/" not in str(parent):
                     root = names[current]
                     break
                 parent_key = key_of_name.get(str(parent))
