@@ -28,9 +28,9 @@ subtracting 25 - E from each planted cell before the clip to 0-100 (a planted
 cell clipped at 100 keeps a smaller effect). A
 gaming alert is a true discovery when its model is planted and its benchmark
 is the planted one or none (a model-level rule such as size). The realized
-false-discovery proportion of a board is false alerts / max(alerts, 1); the
-table gives its mean over boards with the standard error of that mean, and
-power: the share of planted cells with a residual alert.
+false-discovery proportion of a board is false alerts / max(alerts, 1). The
+table gives its mean over boards with the standard error of that mean. Power
+is the share of planted cells with a residual alert.
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ from leaderboard.trends import COST_DESCRIPTIONS, change_points, mann_kendall
 logger = logging.getLogger(__name__)
 
 MAX_DEVIATIONS = 15
+MAX_TIME_NOTES = 5
 AXIS_LABELS = {
     "snapshot": "snapshot date",
     "submission_date": "submission date",
@@ -108,6 +109,10 @@ def tracking_report(board: BoardData, benchmark: str | None, axis: str | None, c
     all_points = timed.frame
     if timed.undated:
         report.messages.append(f"{len(timed.undated)} models have no usable {AXIS_LABELS.get(axis, axis)} and are not drawn.")
+    for note in timed.notes[:MAX_TIME_NOTES]:
+        # Rejected date values (such as the ambiguous 01/05/2024) are named with the fix.
+        if note.value is not None:
+            report.messages.append(f"Date value '{note.value}': {note.reason}")
     if cohort_keys is not None:
         all_points = all_points[all_points["model_key"].isin(cohort_keys)]
     points = all_points[all_points["benchmark"] == benchmark].dropna(subset=["score", "time"])

@@ -305,3 +305,14 @@ def test_snapshot_trend_uses_snapshot_medians():
     board = load_embedded().boards["lmarena_text"]
     report = tracking_report(board, None, "snapshot", None)
     assert int(report.trends["n"].iloc[0]) == len(board.snapshots)
+
+
+def test_pair_scatter_coloured_by_model_type():
+    from leaderboard.embedded import load_embedded
+    from leaderboard.refresh import DataHolder
+
+    dataset = load_embedded()
+    shipped = LeaderboardService(DataHolder(lambda: dataset, dataset, label="shipped"))
+    pair = correlations_tab.correlation_outputs(shipped, CorrelationView(board="open_llm_v2"))[4]
+    names = {trace.name for trace in pair.data}
+    assert {"chat", "pretrained"} <= names

@@ -118,6 +118,7 @@ def test_report_undated_models_counted():
     report = tracking_report(tracking_board(dates=dates), "a", "submission_date", None)
     assert len(report.points) == 8
     assert any(m.startswith("2 models have no usable submission date") for m in report.messages)
+    assert any("01/05/2024" in m for m in report.messages), "the rejected value is named in the tab"
 
 
 def test_report_states_change_point_method():

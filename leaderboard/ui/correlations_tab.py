@@ -8,7 +8,7 @@ import gradio as gr
 import pandas as pd
 
 from leaderboard.charts_analysis import agreement_drift_chart, correlation_heatmap, empty_figure, pair_scatter, scree_chart
-from leaderboard.cohorts import available_cohorts, cohort_keys
+from leaderboard.cohorts import SIZE_BUCKETS, available_cohorts, cohort_keys
 from leaderboard.correlation import DEFAULT_MIN_OVERLAP, MIN_OVERLAP_FLOOR
 from leaderboard.correlation_report import METHOD_LABELS, AgreementReport, CorrelationReport, agreement_report, correlation_report
 from leaderboard.render import escape_markdown_text
@@ -26,6 +26,20 @@ MAX_WINDOW_DAYS = 36_500
 def _cohort(service: LeaderboardService, view: CorrelationView) -> set[str] | None:
     board = service.board(view.board)
     return None if view.cohort in ("", "all") else cohort_keys(board, view.cohort)
+
+
+def scatter_groups(board) -> pd.Series | None:
+    """Return the label that colours each model in the pair scatter: model type, else size bucket; None without either."""
+    models = board.models.set_index("model_key")
+    if "model_type" in models.columns and models["model_type"].notna().any():
+        return models["model_type"].astype("string").fillna("unknown type")
+    if "params_b" in models.columns and models["params_b"].notna().any():
+        sizes = models["params_b"].astype("float64")
+        labels = pd.Series("unknown size", index=models.index, dtype="object")
+        for bucket in SIZE_BUCKETS:
+            labels[(sizes >= bucket.low) & (sizes < bucket.high)] = bucket.label
+        return labels
+    return None
 
 
 def check_view(service: LeaderboardService, view: CorrelationView) -> str | None:
@@ -48,7 +62,8 @@ def report_for(service: LeaderboardService, view: CorrelationView) -> Correlatio
     if problem:
         return CorrelationReport(unavailable=problem)
     key = ("correlations", view.board, dataset.revision, view)
-    return service.cache.get_or_compute(key, lambda: correlation_report(service.board(view.board), view, _cohort(service, view)))
+    board = service.board(view.board)
+    return service.cache.get_or_compute(key, lambda: correlation_report(board, view, _cohort(service, view), scatter_groups(board)))
 
 
 def correlation_outputs(service: LeaderboardService, view: CorrelationView) -> tuple:
