@@ -66,7 +66,7 @@ _NAME_SIZE = re.compile(r"(?<![\w.])(?:(\d+)x)?(\d+(?:\.\d+)?)([bBmM])(?![a-zA-Z
 class IntegrityResult:
     """Findings of rule 0, the muted cells and the validated sizes.
 
-    `muted` holds every (model_key, benchmark) cell of a model with a broken
+    `muted` contains every (model_key, benchmark) cell of a model with a broken
     evaluation; `sizes` maps model keys to parameter counts in billions, NaN
     where unknown or contradicted; `notes` explain what was skipped.
     """
