@@ -133,7 +133,7 @@ def build_demo(service: LeaderboardService, page_size: int = 50, refresh_minutes
             if service.alerts is not None:
                 _, alert_id, alert_card, alert_chart = build_alerts_tab(service, service.alerts, board)
 
-            with gr.Tab("About", id="about") as about_tab_component:
+            with gr.Tab("About", id="about"):
                 about = gr.Markdown(about_tab.about_markdown(dataset))
 
         page_keys = gr.State([])
@@ -226,7 +226,6 @@ def build_demo(service: LeaderboardService, page_size: int = 50, refresh_minutes
         if refresh_minutes > 0:
             timer = gr.Timer(refresh_minutes * 60)
             timer.tick(on_reload, None, [status, about])
-        _ = (tabs, about_tab_component)
     return demo
 
 
