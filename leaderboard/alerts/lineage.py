@@ -23,7 +23,8 @@ Terms used here:
   minus the median excess of the model's other benchmarks, so a child that
   is better everywhere does not jump.
 - z: per benchmark, (jump - median jump) / (1.4826 x MAD of jumps) over all
-  pairs; the one-sided p-value is the normal upper tail of z.
+  pairs; the one-sided p-value is the upper tail of z under a Student t with
+  `JUMP_T_DF` degrees of freedom (heavier than the normal tail).
 - effect: the smaller of the jump and the excess, in points. A child that
   collapsed on its other benchmarks and lost less on one has a large jump
   but a negative excess; that is a broken fine-tune, not a gain, so the
@@ -52,6 +53,7 @@ MAD_TO_SD = 1.4826
 MIN_SIBLINGS = 3
 # A per-benchmark MAD needs a population of pairs.
 MIN_PAIRS = 20
+JUMP_T_DF = 30
 SAME_SIGNAL = "a residual alert on the same cell reads the same score, so it is the same signal, not independent evidence"
 
 
@@ -149,7 +151,10 @@ def rule_base_jump(board: BoardData, snapshot: str | None, settings: AlertSettin
         if not spread > 0:
             continue
         z = (jump - centre) / spread
-        p_values = stats.norm.sf(z)
+        # Student t tail, as in the residual rule: jumps of real fine-tunes have
+        # heavier tails than a normal, and the null simulation showed this rule
+        # raising most false alerts with normal p-values.
+        p_values = stats.t.sf(z, JUMP_T_DF)
         rows = np.flatnonzero(tested)
         for j, row in enumerate(rows):
             child = str(bases.index[row])
