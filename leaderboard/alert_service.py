@@ -14,7 +14,7 @@ import threading
 
 import pandas as pd
 
-from leaderboard.alerts.run import AlertReport, alerts_frame, run_alerts
+from leaderboard.alerts.run import SEVERITY_ORDER, AlertReport, alerts_frame, run_alerts
 from leaderboard.alerts.settings import AlertSettings
 from leaderboard.cache import LRUCache
 
@@ -25,7 +25,6 @@ GAMING_SEVERITIES = ("low", "medium", "high")
 # organisation's practice and health about a benchmark, so neither marks a model
 # on the leaderboard (both stay on the Alerts tab).
 MODEL_RULES = ("residual", "twin_gap", "size", "base_jump")
-_SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2, "data-quality": 3}
 
 
 class AlertService:
@@ -76,6 +75,14 @@ class AlertService:
         thread.start()
         return thread
 
+    def model_summary(self, board_id: str) -> pd.DataFrame | None:
+        """Return `model_alert_summary` of the current revision's report, cached; None until the report exists."""
+        report = self.ready(board_id)
+        if report is None:
+            return None
+        key = ("alert_summary", board_id, report.revision, self.settings)
+        return self.cache.get_or_compute(key, lambda: model_alert_summary(report))
+
     def find(self, alert_id: str) -> tuple[str, object] | None:
         """Return (board id, alert) for an alert id, computing boards' reports as needed; None when not found."""
         for board_id in self.holder.dataset.boards:
@@ -94,7 +101,7 @@ def model_alert_summary(report: AlertReport | None) -> pd.DataFrame:
     frame = frame[frame["model_key"].notna()]
     gaming = frame[frame["severity"].isin(GAMING_SEVERITIES) & frame["rule"].isin(MODEL_RULES)]
     counts = gaming.groupby("model_key").size().rename("alert_count")
-    ordered = gaming.assign(order=gaming["severity"].map(_SEVERITY_ORDER)).sort_values("order", kind="stable").groupby("model_key")
+    ordered = gaming.assign(order=gaming["severity"].map(SEVERITY_ORDER)).sort_values("order", kind="stable").groupby("model_key")
     worst, worst_id = ordered["severity"].first(), ordered["id"].first()
     quality = frame[frame["severity"] == "data-quality"].groupby("model_key").size().rename("data_quality")
     summary = pd.concat([counts, worst.rename("alert_severity"), worst_id.rename("alert_id"), quality], axis=1)

@@ -27,6 +27,7 @@ import pandas as pd
 
 from leaderboard.schema import METADATA_COLUMNS
 from leaderboard.store import BoardData
+from leaderboard.timeaxis import parse_times
 
 logger = logging.getLogger(__name__)
 
@@ -59,20 +60,15 @@ FIXED_COHORTS = {
 def model_dates(board: BoardData, column: str) -> pd.Series:
     """Parse one date column of the models table to UTC timestamps, indexed by model key.
 
-    ISO 8601 text only (`pd.to_datetime(format="ISO8601", utc=True)`): naive
-    times are read as UTC, other formats become NaT and are logged as a count.
-    NOTE: this rule should match the Tracking tab's date parser; if that
-    parser gains data notes or other accepted forms, use it here instead.
+    Uses the Tracking tab's rule (`leaderboard.timeaxis.parse_times`): ISO 8601
+    only, naive times are UTC, ambiguous forms such as 01/05/2024 become NaT.
+    Rejected values are logged as warnings through their data notes.
     """
     models = board.models
     index = pd.Index(models["model_key"].astype(str), name="model_key")
     if column not in models.columns:
-        return pd.Series(pd.NaT, index=index, dtype="datetime64[us, UTC]")
-    text = models[column].astype("string")
-    parsed = pd.to_datetime(text, format="ISO8601", utc=True, errors="coerce")
-    rejected = int((text.notna() & parsed.isna()).sum())
-    if rejected:
-        logger.warning("board %s: %d values of %s are not ISO 8601 dates; treated as missing", board.schema.id, rejected, column)
+        return pd.Series(pd.NaT, index=index, dtype="datetime64[ns, UTC]", name=column)
+    parsed, _ = parse_times(models[column].astype("string"), board.schema.id, "models", column)
     return pd.Series(parsed.to_numpy(), index=index, name=column)
 
 

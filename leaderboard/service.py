@@ -19,7 +19,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from leaderboard.alert_service import model_alert_summary
 from leaderboard.cache import LRUCache
 from leaderboard.filters import apply_view, page_rows
 from leaderboard.render import RenderedTable, export_frame, render_page
@@ -179,13 +178,12 @@ class LeaderboardService:
         """
         if self.alerts is None:
             return rows, None
-        report = self.alerts.ready(view.board)
-        if report is None:
+        summary = self.alerts.model_summary(view.board)
+        if summary is None:
             notice = "Alerts are still being computed; the alert column appears when they are ready."
             if view.hide_alerted:
                 notice += " Until then, hiding alerted models has no effect."
             return rows, notice
-        summary = model_alert_summary(report)
         counts = rows["model_key"].map(summary["alert_count"]).fillna(0).astype(int)
         if view.hide_alerted:
             keep = (counts == 0).to_numpy()

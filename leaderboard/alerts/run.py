@@ -64,7 +64,7 @@ OPTIONAL_RULES = {
     "selection": "leaderboard.alerts.selection",
 }
 FRAME_COLUMNS = ["id", "severity", "rule", "model_key", "benchmark", "effect", "q", "summary"]
-_SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2, "data-quality": 3}
+SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2, "data-quality": 3}
 
 
 def _load_optional_rules() -> tuple[dict[str, RuleFunction], list[str]]:
@@ -226,6 +226,6 @@ def alerts_frame(report: AlertReport) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=FRAME_COLUMNS)
     if frame.empty:
         return frame
-    frame["_order"] = frame["severity"].map(_SEVERITY_ORDER)
+    frame["_order"] = frame["severity"].map(SEVERITY_ORDER)
     frame = frame.sort_values(["_order", "q", "effect"], ascending=[True, True, False], na_position="last", kind="stable")
     return frame.drop(columns="_order").reset_index(drop=True)

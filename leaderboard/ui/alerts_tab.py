@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 
 from leaderboard.alert_service import AlertService
 from leaderboard.alerts.model import RULES
+from leaderboard.alerts.run import SEVERITY_ORDER
 from leaderboard.charts import OKABE_ITO
 from leaderboard.charts_analysis import _label, empty_figure
 from leaderboard.cohorts import SIZE_BUCKETS
@@ -25,7 +26,6 @@ SEVERITIES = ["high", "medium", "low", "data-quality"]
 SORT_COLUMNS = {"severity": "Severity", "rule": "Rule", "model": "Model", "benchmark": "Benchmark", "effect": "Effect", "q": "q"}
 MAX_ROWS = 200
 LIST_COLUMNS = ["Severity", "Rule", "Model", "Benchmark", "Effect", "q", "Summary", "Id"]
-_SEVERITY_ORDER = {s: i for i, s in enumerate(SEVERITIES)}
 
 
 def alert_rows(service: LeaderboardService, alerts: AlertService, board_id: str, severities, rules, search: str,
@@ -60,7 +60,7 @@ def alert_rows(service: LeaderboardService, alerts: AlertService, board_id: str,
         return frame
     column = SORT_COLUMNS.get(sort_by, "Severity")
     if column == "Severity":
-        key = frame["Severity"].map(_SEVERITY_ORDER)
+        key = frame["Severity"].map(SEVERITY_ORDER)
         order = key.sort_values(ascending=not descending, kind="stable").index
     else:
         order = frame[column].sort_values(ascending=not descending, na_position="last", kind="stable").index

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import gradio as gr
 
+from leaderboard.refresh import status_markdown
 from leaderboard.service import LeaderboardService
 from leaderboard.state import CompareView, LeaderboardView
 from leaderboard.ui import about_tab, compare_tab
@@ -39,8 +40,6 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 def status_line(holder) -> str:
     """Return the data status line: source, revision, load time, and any failed refresh."""
-    from leaderboard.refresh import status_markdown
-
     return status_markdown(holder)
 
 
