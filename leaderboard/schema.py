@@ -60,7 +60,7 @@ class SchemaError(ValueError):
 
 @dataclass(frozen=True)
 class ScoreScale:
-    """How one kind of score (displayed or raw) is measured.
+    """Measurement of one kind of score (displayed or raw).
 
     `valid_range` bounds every accepted value; `chance` is the score of random
     guessing and `ceiling` the best possible score, each None where undefined
@@ -76,7 +76,7 @@ class ScoreScale:
 
 @dataclass(frozen=True)
 class SourceKey:
-    """Where a benchmark's score sits in a leaderboard-template results JSON.
+    """Location of a benchmark's score in a leaderboard-template results JSON.
 
     The value is `results[task][metric] * multiplier`.
     """
@@ -107,7 +107,7 @@ class Benchmark:
 class BoardSchema:
     """A board: its provenance, benchmarks, aggregate rule and metadata columns.
 
-    `twins` holds (static, fresh) benchmark id pairs: a static benchmark and a
+    `twins` contains (static, fresh) benchmark id pairs: a static benchmark and a
     fresher or held-out variant of the same skill.
     """
 

@@ -15,7 +15,7 @@ AGGREGATE_COLUMN = "aggregate"
 
 @dataclass(frozen=True)
 class LeaderboardView:
-    """What the Leaderboard tab shows.
+    """View of the Leaderboard tab.
 
     `snapshot` None means the board's latest snapshot. `columns` lists the
     benchmark ids shown, empty for all. `sort_by` is a benchmark id,
@@ -53,7 +53,7 @@ class LeaderboardView:
 
 @dataclass(frozen=True)
 class CompareView:
-    """What the Compare tab shows: 2 to 8 model keys of one board snapshot."""
+    """View of the Compare tab: 2 to 8 model keys of one board snapshot."""
 
     board: str
     snapshot: str | None = None
@@ -62,7 +62,7 @@ class CompareView:
 
 @dataclass(frozen=True)
 class TrackingView:
-    """What the Tracking tab shows: one benchmark of one board along a time axis.
+    """View of the Tracking tab: one benchmark of one board along a time axis.
 
     `axis` is "snapshot" or a date metadata column the board declares in
     `time_axes`; `models` are model keys whose own histories are drawn.
@@ -77,7 +77,7 @@ class TrackingView:
 
 @dataclass(frozen=True)
 class CorrelationView:
-    """What the Correlations tab shows for one board snapshot and cohort.
+    """View of the Correlations tab for one board snapshot and cohort.
 
     `method` is "kendall" (tau-b), "spearman" or "pearson"; cells with fewer
     than `min_overlap` models scored on both benchmarks are not estimated.

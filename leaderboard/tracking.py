@@ -158,7 +158,7 @@ class Saturation:
     in score units, and that gap divided by sqrt(se_first^2 + se_last^2), the
     standard error of the difference of two independent scores. A `spread_z`
     below 1.96 means the top 10 are not separated at the 95% level. Each
-    table is None when unavailable, and the matching `*_unavailable` says why.
+    table is None when unavailable, and the matching `*_unavailable` gives the reason.
     """
 
     benchmark: str
@@ -267,7 +267,7 @@ class CommonTasks:
     `aggregate` has columns `model_key`, `snapshot`, `aggregate` (the board's
     rule applied to `tasks` only, complete rows only), `coverage`. When no
     benchmark is common, `comparable` is False, `aggregate` is empty and
-    `reason` says so. `missing` maps each left-out benchmark to the chosen
+    `reason` states why. `missing` maps each left-out benchmark to the chosen
     snapshots that lack it.
     """
 

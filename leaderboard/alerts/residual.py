@@ -71,7 +71,7 @@ class CrossFit:
     benchmark with too few rows). `residual` is observed minus predicted.
     `centre` and `scale` are the median and 1.4826 x MAD of each benchmark's
     residuals. `n_components` is the k chosen per benchmark, and `n_training`
-    the median number of training rows per fold. `reason` says why nothing
+    the median number of training rows per fold. `reason` states why nothing
     could be fitted (None when the fit ran).
     """
 
@@ -179,7 +179,7 @@ def _pcr_predictions(features: np.ndarray, target: np.ndarray, train: np.ndarray
 def cross_fitted_predictions(wide: pd.DataFrame, families: pd.Series, exclude=frozenset(), n_folds: int = N_FOLDS) -> CrossFit:
     """Predict every cell of `wide` out of fold from the model's other columns (see the module docstring).
 
-    `families` maps each row label to its family; `exclude` holds
+    `families` maps each row label to its family; `exclude` contains
     (row label, column) cells that are neither used for fitting nor predicted.
     """
     values = wide.to_numpy(dtype="float64", na_value=np.nan).copy()
@@ -279,10 +279,9 @@ def residual_findings(board: BoardData, snapshot: str | None, settings: AlertSet
     wide = oriented_wide(board, snapshot)
     density = float(wide.notna().to_numpy().mean()) if wide.size else 0.0
     if density < MIN_DENSITY:
-        # A low-rank prediction from the other benchmarks needs most of them
-        # observed; on sparse boards (Epoch: most models have a few of 40
-        # benchmarks) the imputation would invent the features, and the
-        # iterative fit takes minutes.
+        # A low-rank prediction needs most of the other benchmarks observed. On
+        # sparse boards (on Epoch most models have a few of 40 benchmarks) the
+        # imputation would invent the features, and the fit takes minutes.
         logger.info("residual rule skipped on %s: %.0f%% of cells observed, below %.0f%%",
                     board.schema.id, 100 * density, 100 * MIN_DENSITY)
         return []
